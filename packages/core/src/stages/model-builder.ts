@@ -1,0 +1,14 @@
+/** What a ModelBuilder needs to know about the data. */
+export interface ModelSpec {
+  vocabSize: number;
+  sequenceLength: number;
+  inputKind: 'scalar' | 'index';
+  targetKind: 'onehot' | 'sparse';
+}
+
+/** vocab size + options → a compiled model (a tfjs `LayersModel`; typed loosely so core needs no tfjs). */
+export interface ModelBuilder<TModel = unknown> {
+  build(spec: ModelSpec): Promise<TModel>;
+}
+
+export const ModelBuilder = Symbol.for('@piano-lstm/core/ModelBuilder');
