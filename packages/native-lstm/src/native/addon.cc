@@ -1,0 +1,729 @@
+// N-API addon: one f32 LSTM layer (time-major) on oneDNN 2.x primitives.
+//
+// Layouts (all byte-identical to the Keras / tfjs LSTM weights, gate order i, f, c~, o):
+//   x        [T,B,I]  -> tnc            kernel          [I,4H] -> ldigo [1,1,I,4,H]
+//   y        [T,B,H]  -> tnc            recurrentKernel [H,4H] -> ldigo [1,1,H,4,H]
+//   h, c     [B,H]    -> ldnc [1,1,B,H] bias            [4H]   -> ldgo  [1,1,4,H]
+// The primitives pick their own weight layouts (format_tag::any); user weights are reordered
+// into them when needed (backward wants ldgoi) and cached until the weights change.
+//
+// Pitfalls handled here (each proven by the jest suite):
+//  - diff weight buffers accumulate across backward calls: they are zeroed before each call;
+//  - oneDNN 2.6.3 computes a wrong recurrent-weight gradient without an initial-state
+//    descriptor: explicit zero src_iter / src_iter_c (and their diffs) are always passed;
+//  - primitives must run with the OpenMP thread count they were created with: they are
+//    re-created when setThreads() changed it (backward always uses the forward's count).
+
+#include <napi.h>
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+using dims_t = memory::dims;
+
+namespace {
+
+std::atomic<int> g_threads{0};
+
+engine &cpuEngine() {
+  static engine eng(engine::kind::cpu, 0);
+  return eng;
+}
+
+double nowMs() {
+  using namespace std::chrono;
+  return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+void applyThreads(int n) {
+  if (n > 0) omp_set_num_threads(n);
+}
+
+void zeroMem(const memory &m) {
+  std::memset(m.get_data_handle(), 0, m.get_desc().get_size());
+}
+
+float *ptr(const memory &m) { return static_cast<float *>(m.get_data_handle()); }
+
+// A weight tensor in the layout a primitive wants, refreshed from the user copy on change.
+struct CachedWeights {
+  memory mem;
+  uint64_t gen = ~uint64_t(0);
+  bool isUser = false;
+
+  memory get(const memory::desc &want, const memory &user, uint64_t userGen, stream &s) {
+    if (want == user.get_desc()) {
+      isUser = true;
+      return user;
+    }
+    isUser = false;
+    if (!mem || !(mem.get_desc() == want)) {
+      mem = memory(want, cpuEngine());
+      gen = ~uint64_t(0);
+    }
+    if (gen != userGen) {
+      memory src = user;
+      reorder(src, mem).execute(s, src, mem);
+      s.wait();
+      gen = userGen;
+    }
+    return mem;
+  }
+  void reset() {
+    mem = memory();
+    gen = ~uint64_t(0);
+  }
+};
+
+// Inference primitive for one step (T = 1) at a given batch size, with explicit state in/out.
+struct StepPrim {
+  int64_t B = 0;
+  int threads = 0;
+  lstm_forward::primitive_desc pd;
+  lstm_forward prim;
+  CachedWeights wl, wi;
+  memory x, h, c, y, hn, cn;
+};
+
+struct Timings {
+  double copyInMs = 0, computeMs = 0, copyOutMs = 0;
+};
+
+class LstmCore {
+ public:
+  int64_t T, B, I, H;
+
+  LstmCore(int64_t T_, int64_t B_, int64_t I_, int64_t H_) : T(T_), B(B_), I(I_), H(H_), strm(cpuEngine()) {
+    auto &eng = cpuEngine();
+    wlUser = memory({{1, 1, I, 4, H}, dt::f32, tag::ldigo}, eng);
+    wiUser = memory({{1, 1, H, 4, H}, dt::f32, tag::ldigo}, eng);
+    biasUser = memory({{1, 1, 4, H}, dt::f32, tag::ldgo}, eng);
+    zeroMem(wlUser);
+    zeroMem(wiUser);
+    zeroMem(biasUser);
+    allocData();
+  }
+
+  // ---- sizes -------------------------------------------------------------------------------
+  size_t xLen() const { return size_t(T * B * I); }
+  size_t yLen() const { return size_t(T * B * H); }
+  size_t kLen() const { return size_t(I * 4 * H); }
+  size_t rkLen() const { return size_t(H * 4 * H); }
+  size_t bLen() const { return size_t(4 * H); }
+
+  void resize(int64_t T_, int64_t B_) {
+    if (T_ == T && B_ == B) return;
+    T = T_;
+    B = B_;
+    dropPrims();
+    allocData();
+  }
+
+  void setWeights(const float *k, const float *rk, const float *b) {
+    if (k) std::memcpy(ptr(wlUser), k, kLen() * 4);
+    if (rk) std::memcpy(ptr(wiUser), rk, rkLen() * 4);
+    if (b) std::memcpy(ptr(biasUser), b, bLen() * 4);
+    ++wGen;
+    hasWeights = true;
+  }
+
+  // ---- forward -----------------------------------------------------------------------------
+  // x must already be in xMem. Output stays in yMem.
+  void computeForward(bool training) {
+    int threads = g_threads.load();
+    applyThreads(threads);
+    double t0 = nowMs();
+    if (training) {
+      if (!fwd || builtThreads != threads) buildTraining(threads);
+      memory wl = fwdWl.get(fwdPd.weights_layer_desc(), wlUser, wGen, strm);
+      memory wi = fwdWi.get(fwdPd.weights_iter_desc(), wiUser, wGen, strm);
+      fwd.execute(strm, {{DNNL_ARG_SRC_LAYER, xMem},
+                         {DNNL_ARG_SRC_ITER, h0},
+                         {DNNL_ARG_SRC_ITER_C, c0},
+                         {DNNL_ARG_WEIGHTS_LAYER, wl},
+                         {DNNL_ARG_WEIGHTS_ITER, wi},
+                         {DNNL_ARG_BIAS, biasUser},
+                         {DNNL_ARG_DST_LAYER, yMem},
+                         {DNNL_ARG_WORKSPACE, ws}});
+      strm.wait();
+      trainedGen = wGen;
+      haveTrainingForward = true;
+    } else {
+      if (!inf || infThreads != threads) buildInference(threads);
+      memory wl = infWl.get(infPd.weights_layer_desc(), wlUser, wGen, strm);
+      memory wi = infWi.get(infPd.weights_iter_desc(), wiUser, wGen, strm);
+      inf.execute(strm, {{DNNL_ARG_SRC_LAYER, xMem},
+                         {DNNL_ARG_SRC_ITER, h0},
+                         {DNNL_ARG_SRC_ITER_C, c0},
+                         {DNNL_ARG_WEIGHTS_LAYER, wl},
+                         {DNNL_ARG_WEIGHTS_ITER, wi},
+                         {DNNL_ARG_BIAS, biasUser},
+                         {DNNL_ARG_DST_LAYER, yMem}});
+      strm.wait();
+      // an inference forward overwrote yMem: a later backward would see the wrong outputs
+      haveTrainingForward = false;
+    }
+    timings.computeMs = nowMs() - t0;
+  }
+
+  // ---- backward ----------------------------------------------------------------------------
+  // dy must already be in dyMem. Gradients end up in dxMem and d*User.
+  void computeBackward() {
+    if (!haveTrainingForward) throw std::runtime_error("backward() needs a preceding forward({ training: true }) with the same dims");
+    if (trainedGen != wGen) throw std::runtime_error("weights changed between forward() and backward()");
+    applyThreads(builtThreads);  // same thread count the primitives were created with
+    double t0 = nowMs();
+    memory wl = bwdWl.get(bwdPd.weights_layer_desc(), wlUser, wGen, strm);
+    memory wi = bwdWi.get(bwdPd.weights_iter_desc(), wiUser, wGen, strm);
+    // diff weights accumulate in oneDNN: start from zero every call
+    zeroMem(dwlPrim);
+    zeroMem(dwiPrim);
+    zeroMem(dbPrim);
+    zeroMem(dh0);
+    zeroMem(dc0);
+    bwd.execute(strm, {{DNNL_ARG_SRC_LAYER, xMem},
+                       {DNNL_ARG_SRC_ITER, h0},
+                       {DNNL_ARG_SRC_ITER_C, c0},
+                       {DNNL_ARG_WEIGHTS_LAYER, wl},
+                       {DNNL_ARG_WEIGHTS_ITER, wi},
+                       {DNNL_ARG_BIAS, biasUser},
+                       {DNNL_ARG_DST_LAYER, yMem},
+                       {DNNL_ARG_WORKSPACE, ws},
+                       {DNNL_ARG_DIFF_DST_LAYER, dyMem},
+                       {DNNL_ARG_DIFF_SRC_LAYER, dxMem},
+                       {DNNL_ARG_DIFF_SRC_ITER, dh0},
+                       {DNNL_ARG_DIFF_SRC_ITER_C, dc0},
+                       {DNNL_ARG_DIFF_WEIGHTS_LAYER, dwlPrim},
+                       {DNNL_ARG_DIFF_WEIGHTS_ITER, dwiPrim},
+                       {DNNL_ARG_DIFF_BIAS, dbPrim}});
+    if (dwlUser != dwlPrim) reorder(dwlPrim, dwlUser).execute(strm, dwlPrim, dwlUser);
+    if (dwiUser != dwiPrim) reorder(dwiPrim, dwiUser).execute(strm, dwiPrim, dwiUser);
+    if (dbUser != dbPrim) reorder(dbPrim, dbUser).execute(strm, dbPrim, dbUser);
+    strm.wait();
+    timings.computeMs = nowMs() - t0;
+  }
+
+  // ---- one inference step with explicit state ------------------------------------------
+  StepPrim &stepPrim(int64_t Bs) {
+    int threads = g_threads.load();
+    auto it = steps.find(Bs);
+    if (it != steps.end() && it->second->threads == threads) return *it->second;
+    auto sp = std::make_unique<StepPrim>();
+    auto &eng = cpuEngine();
+    sp->B = Bs;
+    sp->threads = threads;
+    memory::desc src({1, Bs, I}, dt::f32, tag::tnc), iter({1, 1, Bs, H}, dt::f32, tag::ldnc),
+        dst({1, Bs, H}, dt::f32, tag::tnc);
+    lstm_forward::desc d(prop_kind::forward_inference, rnn_direction::unidirectional_left2right, src, iter, iter,
+                         wlAny(), wiAny(), biasUser.get_desc(), dst, iter, iter);
+    sp->pd = lstm_forward::primitive_desc(d, eng);
+    sp->prim = lstm_forward(sp->pd);
+    sp->x = memory(src, eng);
+    sp->h = memory(iter, eng);
+    sp->c = memory(iter, eng);
+    sp->y = memory(dst, eng);
+    sp->hn = memory(iter, eng);
+    sp->cn = memory(iter, eng);
+    auto &slot = steps[Bs];
+    slot = std::move(sp);
+    return *slot;
+  }
+
+  void computeStep(StepPrim &sp) {
+    applyThreads(sp.threads);
+    memory wl = sp.wl.get(sp.pd.weights_layer_desc(), wlUser, wGen, strm);
+    memory wi = sp.wi.get(sp.pd.weights_iter_desc(), wiUser, wGen, strm);
+    sp.prim.execute(strm, {{DNNL_ARG_SRC_LAYER, sp.x},
+                           {DNNL_ARG_SRC_ITER, sp.h},
+                           {DNNL_ARG_SRC_ITER_C, sp.c},
+                           {DNNL_ARG_WEIGHTS_LAYER, wl},
+                           {DNNL_ARG_WEIGHTS_ITER, wi},
+                           {DNNL_ARG_BIAS, biasUser},
+                           {DNNL_ARG_DST_LAYER, sp.y},
+                           {DNNL_ARG_DST_ITER, sp.hn},
+                           {DNNL_ARG_DST_ITER_C, sp.cn}});
+    strm.wait();
+  }
+
+  size_t nativeBytes() const {
+    size_t n = 0;
+    auto add = [&n](const memory &m) {
+      if (m) n += m.get_desc().get_size();
+    };
+    for (auto *m : {&wlUser, &wiUser, &biasUser, &xMem, &yMem, &h0, &c0, &ws, &dyMem, &dxMem, &dh0, &dc0})
+      add(*m);
+    if (dwlPrim) {
+      add(dwlPrim);
+      add(dwiPrim);
+      add(dbPrim);
+      if (dwlUser != dwlPrim) add(dwlUser);
+      if (dwiUser != dwiPrim) add(dwiUser);
+      if (dbUser != dbPrim) add(dbUser);
+    }
+    for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi})
+      if (!c->isUser) add(c->mem);
+    return n;
+  }
+
+  memory wlUser, wiUser, biasUser;
+  memory xMem, yMem, dyMem, dxMem;
+  memory dwlUser, dwiUser, dbUser;
+  Timings timings;
+  bool hasWeights = false;
+  std::map<int64_t, std::unique_ptr<StepPrim>> steps;
+
+ private:
+  stream strm;
+  uint64_t wGen = 0, trainedGen = ~uint64_t(0);
+  bool haveTrainingForward = false;
+  int builtThreads = -1, infThreads = -1;
+  memory h0, c0, dh0, dc0, ws;
+  memory dwlPrim, dwiPrim, dbPrim;
+  lstm_forward::primitive_desc fwdPd, infPd;
+  lstm_forward fwd, inf;
+  lstm_backward::primitive_desc bwdPd;
+  lstm_backward bwd;
+  CachedWeights fwdWl, fwdWi, bwdWl, bwdWi, infWl, infWi;
+
+  memory::desc wlAny() const { return memory::desc({1, 1, I, 4, H}, dt::f32, tag::any); }
+  memory::desc wiAny() const { return memory::desc({1, 1, H, 4, H}, dt::f32, tag::any); }
+  memory::desc srcMd() const { return memory::desc({T, B, I}, dt::f32, tag::tnc); }
+  memory::desc dstMd() const { return memory::desc({T, B, H}, dt::f32, tag::tnc); }
+  memory::desc iterMd() const { return memory::desc({1, 1, B, H}, dt::f32, tag::ldnc); }
+
+  void allocData() {
+    auto &eng = cpuEngine();
+    xMem = memory(srcMd(), eng);
+    yMem = memory(dstMd(), eng);
+    // explicit zero initial state (oneDNN 2.6.3 gets dW_iter wrong without it)
+    h0 = memory(iterMd(), eng);
+    c0 = memory(iterMd(), eng);
+    zeroMem(h0);
+    zeroMem(c0);
+    // backward buffers are allocated lazily with the training primitives
+    dyMem = memory();
+    dxMem = memory();
+    dh0 = memory();
+    dc0 = memory();
+    haveTrainingForward = false;
+  }
+
+  void dropPrims() {
+    fwd = lstm_forward();
+    bwd = lstm_backward();
+    inf = lstm_forward();
+    fwdPd = lstm_forward::primitive_desc();
+    bwdPd = lstm_backward::primitive_desc();
+    infPd = lstm_forward::primitive_desc();
+    ws = memory();
+    dwlPrim = dwiPrim = dbPrim = memory();
+    dwlUser = dwiUser = dbUser = memory();
+    for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi}) c->reset();
+    builtThreads = infThreads = -1;
+    haveTrainingForward = false;
+  }
+
+  static void keepOrAlloc(memory &m, const memory::desc &want) {
+    if (!m || !(m.get_desc() == want)) m = memory(want, cpuEngine());
+  }
+
+  void buildTraining(int threads) {
+    auto &eng = cpuEngine();
+    auto src = srcMd(), dst = dstMd(), iter = iterMd(), bias = biasUser.get_desc();
+    lstm_forward::desc fd(prop_kind::forward_training, rnn_direction::unidirectional_left2right, src, iter, iter,
+                          wlAny(), wiAny(), bias, dst, memory::desc(), memory::desc());
+    fwdPd = lstm_forward::primitive_desc(fd, eng);
+    fwd = lstm_forward(fwdPd);
+    lstm_backward::desc bd(prop_kind::backward, rnn_direction::unidirectional_left2right, src, iter, iter, wlAny(),
+                           wiAny(), bias, dst, memory::desc(), memory::desc(), src, iter, iter, wlAny(), wiAny(),
+                           bias, dst, memory::desc(), memory::desc());
+    bwdPd = lstm_backward::primitive_desc(bd, eng, fwdPd);
+    bwd = lstm_backward(bwdPd);
+    keepOrAlloc(ws, fwdPd.workspace_desc());
+    keepOrAlloc(dyMem, dst);
+    keepOrAlloc(dxMem, src);
+    keepOrAlloc(dh0, iter);
+    keepOrAlloc(dc0, iter);
+    keepOrAlloc(dwlPrim, bwdPd.diff_weights_layer_desc());
+    keepOrAlloc(dwiPrim, bwdPd.diff_weights_iter_desc());
+    keepOrAlloc(dbPrim, bwdPd.diff_bias_desc());
+    auto userOr = [](memory &u, const memory &prim, const memory::desc &userMd) {
+      if (prim.get_desc() == userMd)
+        u = prim;
+      else
+        keepOrAlloc(u, userMd);
+    };
+    userOr(dwlUser, dwlPrim, wlUser.get_desc());
+    userOr(dwiUser, dwiPrim, wiUser.get_desc());
+    userOr(dbUser, dbPrim, biasUser.get_desc());
+    builtThreads = threads;
+    haveTrainingForward = false;
+  }
+
+  void buildInference(int threads) {
+    lstm_forward::desc d(prop_kind::forward_inference, rnn_direction::unidirectional_left2right, srcMd(), iterMd(),
+                         iterMd(), wlAny(), wiAny(), biasUser.get_desc(), dstMd(), memory::desc(), memory::desc());
+    infPd = lstm_forward::primitive_desc(d, cpuEngine());
+    inf = lstm_forward(infPd);
+    infThreads = threads;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// JS glue
+
+Napi::Float32Array asF32(const Napi::Env &env, const Napi::Value &v, size_t len, const char *what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(env, std::string(what) + " must be a Float32Array");
+  auto a = v.As<Napi::Float32Array>();
+  if (a.ElementLength() != len)
+    throw Napi::RangeError::New(env, std::string(what) + " has length " + std::to_string(a.ElementLength()) +
+                                         ", expected " + std::to_string(len));
+  return a;
+}
+
+bool isNullish(const Napi::Value &v) { return v.IsUndefined() || v.IsNull(); }
+
+// Out buffer given by the caller (checked) or a fresh one.
+Napi::Float32Array outF32(const Napi::Env &env, const Napi::Value &v, size_t len, const char *what) {
+  if (isNullish(v)) return Napi::Float32Array::New(env, len);
+  return asF32(env, v, len, what);
+}
+
+class Layer : public Napi::ObjectWrap<Layer> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Layer",
+                       {
+                           InstanceMethod<&Layer::SetWeights>("setWeights"),
+                           InstanceMethod<&Layer::Resize>("resize"),
+                           InstanceMethod<&Layer::Forward>("forward"),
+                           InstanceMethod<&Layer::ForwardAsync>("forwardAsync"),
+                           InstanceMethod<&Layer::Backward>("backward"),
+                           InstanceMethod<&Layer::BackwardAsync>("backwardAsync"),
+                           InstanceMethod<&Layer::Step>("step"),
+                           InstanceMethod<&Layer::GetTimings>("timings"),
+                           InstanceMethod<&Layer::NativeBytes>("nativeBytes"),
+                           InstanceMethod<&Layer::Dispose>("dispose"),
+                       });
+  }
+
+  Layer(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Layer>(info) {
+    auto env = info.Env();
+    int64_t d[4];
+    for (int i = 0; i < 4; ++i) {
+      if (!info[i].IsNumber()) throw Napi::TypeError::New(env, "Layer(T, B, I, H): numbers expected");
+      d[i] = info[i].As<Napi::Number>().Int64Value();
+      if (d[i] < 1) throw Napi::RangeError::New(env, "Layer(T, B, I, H): all dims must be >= 1");
+    }
+    try {
+      core = std::make_unique<LstmCore>(d[0], d[1], d[2], d[3]);
+    } catch (const dnnl::error &e) {
+      throw Napi::Error::New(env, std::string("oneDNN: ") + e.what());
+    }
+  }
+
+  LstmCore &c(const Napi::Env &env) {
+    if (!core) throw Napi::Error::New(env, "NativeLstmLayer was disposed");
+    if (busy) throw Napi::Error::New(env, "NativeLstmLayer is busy with an async call");
+    return *core;
+  }
+
+  // setWeights(kernel, recurrentKernel, bias); any may be null to keep the current one
+  Napi::Value SetWeights(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    auto &L = c(env);
+    setWeightsFrom(env, L, info[0], info[1], info[2]);
+    return env.Undefined();
+  }
+
+  Napi::Value Resize(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    auto &L = c(env);
+    int64_t T = info[0].As<Napi::Number>().Int64Value(), B = info[1].As<Napi::Number>().Int64Value();
+    if (T < 1 || B < 1) throw Napi::RangeError::New(env, "resize(T, B): dims must be >= 1");
+    guard(env, [&] { L.resize(T, B); });
+    return env.Undefined();
+  }
+
+  // forward(x, kernel|null, recurrentKernel|null, bias|null, training, out|null) -> Float32Array
+  Napi::Value Forward(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    auto &L = c(env);
+    bool training = prepareForward(env, L, info);
+    guard(env, [&] { L.computeForward(training); });
+    return copyOutY(env, L, info[5]);
+  }
+
+  Napi::Value ForwardAsync(const Napi::CallbackInfo &info);
+  Napi::Value BackwardAsync(const Napi::CallbackInfo &info);
+
+  // backward(dy, dxOut|null, dKernelOut|null, dRecurrentKernelOut|null, dBiasOut|null)
+  Napi::Value Backward(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    auto &L = c(env);
+    prepareBackward(env, L, info);
+    guard(env, [&] { L.computeBackward(); });
+    return copyOutGrads(env, L, info[1], info[2], info[3], info[4]);
+  }
+
+  // step(x[Bs,I], h[Bs,H], c[Bs,H], hOut|null, cOut|null) -> { h, c }; uses the current weights
+  Napi::Value Step(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    auto &L = c(env);
+    if (!L.hasWeights) throw Napi::Error::New(env, "step(): call setWeights() or forward() first");
+    if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "step(): x must be a Float32Array");
+    size_t xl = info[0].As<Napi::TypedArray>().ElementLength();
+    if (xl == 0 || xl % size_t(L.I) != 0)
+      throw Napi::RangeError::New(env, "step(): x length must be a positive multiple of I=" + std::to_string(L.I));
+    int64_t Bs = int64_t(xl / size_t(L.I));
+    size_t hl = size_t(Bs * L.H);
+    auto x = asF32(env, info[0], xl, "step(): x");
+    auto h = asF32(env, info[1], hl, "step(): h");
+    auto cc = asF32(env, info[2], hl, "step(): c");
+    StepPrim *sp = nullptr;
+    guard(env, [&] { sp = &L.stepPrim(Bs); });
+    std::memcpy(ptr(sp->x), x.Data(), xl * 4);
+    std::memcpy(ptr(sp->h), h.Data(), hl * 4);
+    std::memcpy(ptr(sp->c), cc.Data(), hl * 4);
+    guard(env, [&] { L.computeStep(*sp); });
+    auto ho = outF32(env, info[3], hl, "step(): hOut");
+    auto co = outF32(env, info[4], hl, "step(): cOut");
+    std::memcpy(ho.Data(), ptr(sp->hn), hl * 4);
+    std::memcpy(co.Data(), ptr(sp->cn), hl * 4);
+    auto res = Napi::Object::New(env);
+    res.Set("h", ho);
+    res.Set("c", co);
+    return res;
+  }
+
+  Napi::Value GetTimings(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    auto &L = c(env);
+    auto o = Napi::Object::New(env);
+    o.Set("copyInMs", L.timings.copyInMs);
+    o.Set("computeMs", L.timings.computeMs);
+    o.Set("copyOutMs", L.timings.copyOutMs);
+    return o;
+  }
+
+  Napi::Value NativeBytes(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    return Napi::Number::New(env, double(c(env).nativeBytes()));
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo &info) {
+    auto env = info.Env();
+    if (busy) throw Napi::Error::New(env, "NativeLstmLayer is busy with an async call");
+    core.reset();
+    return env.Undefined();
+  }
+
+  // ---- helpers shared by sync and async paths -------------------------------------------
+  template <class F>
+  static void guard(const Napi::Env &env, F &&f) {
+    try {
+      f();
+    } catch (const dnnl::error &e) {
+      throw Napi::Error::New(env, std::string("oneDNN: ") + e.what());
+    } catch (const std::exception &e) {
+      throw Napi::Error::New(env, e.what());
+    }
+  }
+
+  static void setWeightsFrom(const Napi::Env &env, LstmCore &L, const Napi::Value &k, const Napi::Value &rk,
+                             const Napi::Value &b) {
+    const float *kp = isNullish(k) ? nullptr : asF32(env, k, L.kLen(), "kernel").Data();
+    const float *rkp = isNullish(rk) ? nullptr : asF32(env, rk, L.rkLen(), "recurrentKernel").Data();
+    const float *bp = isNullish(b) ? nullptr : asF32(env, b, L.bLen(), "bias").Data();
+    if (kp || rkp || bp) L.setWeights(kp, rkp, bp);
+  }
+
+  static bool prepareForward(const Napi::Env &env, LstmCore &L, const Napi::CallbackInfo &info) {
+    double t0 = nowMs();
+    auto x = asF32(env, info[0], L.xLen(), "x");
+    setWeightsFrom(env, L, info[1], info[2], info[3]);
+    if (!L.hasWeights) throw Napi::Error::New(env, "forward(): no weights given");
+    if (!isNullish(info[5])) asF32(env, info[5], L.yLen(), "out");
+    std::memcpy(ptr(L.xMem), x.Data(), L.xLen() * 4);
+    L.timings.copyInMs = nowMs() - t0;
+    return info[4].ToBoolean().Value();
+  }
+
+  static Napi::Value copyOutY(const Napi::Env &env, LstmCore &L, const Napi::Value &out) {
+    double t0 = nowMs();
+    auto y = outF32(env, out, L.yLen(), "out");
+    std::memcpy(y.Data(), ptr(L.yMem), L.yLen() * 4);
+    L.timings.copyOutMs = nowMs() - t0;
+    return y;
+  }
+
+  static void prepareBackward(const Napi::Env &env, LstmCore &L, const Napi::CallbackInfo &info) {
+    double t0 = nowMs();
+    auto dy = asF32(env, info[0], L.yLen(), "dy");
+    if (!L.dyMem) throw Napi::Error::New(env, "backward() needs a preceding forward({ training: true })");
+    // validate out buffers before computing
+    if (!isNullish(info[1])) asF32(env, info[1], L.xLen(), "dx out");
+    if (!isNullish(info[2])) asF32(env, info[2], L.kLen(), "dKernel out");
+    if (!isNullish(info[3])) asF32(env, info[3], L.rkLen(), "dRecurrentKernel out");
+    if (!isNullish(info[4])) asF32(env, info[4], L.bLen(), "dBias out");
+    std::memcpy(ptr(L.dyMem), dy.Data(), L.yLen() * 4);
+    L.timings.copyInMs = nowMs() - t0;
+  }
+
+  static Napi::Value copyOutGrads(const Napi::Env &env, LstmCore &L, const Napi::Value &dxO, const Napi::Value &dkO,
+                                  const Napi::Value &drkO, const Napi::Value &dbO) {
+    double t0 = nowMs();
+    auto dx = outF32(env, dxO, L.xLen(), "dx out");
+    auto dk = outF32(env, dkO, L.kLen(), "dKernel out");
+    auto drk = outF32(env, drkO, L.rkLen(), "dRecurrentKernel out");
+    auto db = outF32(env, dbO, L.bLen(), "dBias out");
+    std::memcpy(dx.Data(), ptr(L.dxMem), L.xLen() * 4);
+    std::memcpy(dk.Data(), ptr(L.dwlUser), L.kLen() * 4);
+    std::memcpy(drk.Data(), ptr(L.dwiUser), L.rkLen() * 4);
+    std::memcpy(db.Data(), ptr(L.dbUser), L.bLen() * 4);
+    auto res = Napi::Object::New(env);
+    res.Set("dx", dx);
+    res.Set("dKernel", dk);
+    res.Set("dRecurrentKernel", drk);
+    res.Set("dBias", db);
+    L.timings.copyOutMs = nowMs() - t0;
+    return res;
+  }
+
+  std::unique_ptr<LstmCore> core;
+  bool busy = false;
+};
+
+// Runs the compute part on the libuv thread pool; inputs were copied in on the JS thread.
+class LayerWorker : public Napi::AsyncWorker {
+ public:
+  enum Kind { kForward, kBackward };
+  LayerWorker(Napi::Env env, Layer *layer, Napi::Object self, Kind kind, bool training,
+              std::vector<Napi::Value> outs)
+      : Napi::AsyncWorker(env, "native-lstm"), layer(layer), kind(kind), training(training),
+        deferred(Napi::Promise::Deferred::New(env)) {
+    selfRef = Napi::Persistent(self);
+    for (auto &o : outs) outRefs.emplace_back(isNullish(o) ? Napi::ObjectReference() : Napi::Persistent(o.As<Napi::Object>()));
+    layer->busy = true;
+  }
+  Napi::Promise Promise() { return deferred.Promise(); }
+
+  void Execute() override {
+    try {
+      if (kind == kForward)
+        layer->core->computeForward(training);
+      else
+        layer->core->computeBackward();
+    } catch (const dnnl::error &e) {
+      SetError(std::string("oneDNN: ") + e.what());
+    } catch (const std::exception &e) {
+      SetError(e.what());
+    }
+  }
+
+  Napi::Value outAt(size_t i) {
+    if (i >= outRefs.size() || outRefs[i].IsEmpty()) return Env().Null();
+    return outRefs[i].Value();
+  }
+
+  void OnOK() override {
+    layer->busy = false;
+    auto env = Env();
+    try {
+      if (kind == kForward)
+        deferred.Resolve(Layer::copyOutY(env, *layer->core, outAt(0)));
+      else
+        deferred.Resolve(Layer::copyOutGrads(env, *layer->core, outAt(0), outAt(1), outAt(2), outAt(3)));
+    } catch (const Napi::Error &e) {
+      deferred.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error &e) override {
+    layer->busy = false;
+    deferred.Reject(e.Value());
+  }
+
+ private:
+  Layer *layer;
+  Kind kind;
+  bool training;
+  Napi::Promise::Deferred deferred;
+  Napi::ObjectReference selfRef;
+  std::vector<Napi::ObjectReference> outRefs;
+};
+
+Napi::Value Layer::ForwardAsync(const Napi::CallbackInfo &info) {
+  auto env = info.Env();
+  auto &L = c(env);
+  bool training = prepareForward(env, L, info);
+  auto *w = new LayerWorker(env, this, info.This().As<Napi::Object>(), LayerWorker::kForward, training, {info[5]});
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value Layer::BackwardAsync(const Napi::CallbackInfo &info) {
+  auto env = info.Env();
+  auto &L = c(env);
+  prepareBackward(env, L, info);
+  auto *w = new LayerWorker(env, this, info.This().As<Napi::Object>(), LayerWorker::kBackward, true,
+                            {info[1], info[2], info[3], info[4]});
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), g_threads.load()); }
+
+Napi::Value SetThreads(const Napi::CallbackInfo &info) {
+  auto env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "setThreads(n): number expected");
+  int n = info[0].As<Napi::Number>().Int32Value();
+  if (n < 1 || n > 1024) throw Napi::RangeError::New(env, "setThreads(n): n must be in 1..1024");
+  g_threads.store(n);
+  applyThreads(n);
+  return env.Undefined();
+}
+
+Napi::Value Version(const Napi::CallbackInfo &info) {
+  auto env = info.Env();
+  const dnnl_version_t *v = dnnl_version();
+  auto o = Napi::Object::New(env);
+  o.Set("major", v->major);
+  o.Set("minor", v->minor);
+  o.Set("patch", v->patch);
+  o.Set("hash", v->hash ? v->hash : "");
+  o.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : std::to_string(v->cpu_runtime));
+  o.Set("maxThreads", omp_get_max_threads());
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (g_threads.load() == 0) g_threads.store(omp_get_max_threads());
+  // touch the engine now so a broken oneDNN install fails at load time, not mid-training
+  try {
+    (void)cpuEngine();
+  } catch (const dnnl::error &e) {
+    throw Napi::Error::New(env, std::string("oneDNN CPU engine unavailable: ") + e.what());
+  }
+  exports.Set("Layer", Layer::Init(env));
+  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("version", Napi::Function::New(env, Version));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(native_lstm, Init)
