@@ -1,1 +1,3 @@
-export {};
+export { buildProgram } from './program';
+export { createContainer, loadPlugin } from './container';
+export * from './app';

@@ -1,0 +1,29 @@
+import { Command, CommanderError } from 'commander';
+import { Output, stdio } from './app';
+import { createKit } from './command-kit';
+import { commands } from './commands';
+
+/** Builds the `piano-lstm` program; `run(argv)` resolves to the exit code instead of exiting (tests call it in-process). */
+export function buildProgram(io: Output = stdio) {
+  const program = new Command('piano-lstm')
+    .description('Learn music from MIDI with recurrent networks: parse, encode, train, generate, evaluate.')
+    .option('--verbose', 'print stack traces and debug output')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const kit = createKit(program, io);
+  for (const register of commands) register(program, kit);
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const run = async (argv: string[]): Promise<number> => {
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+      return kit.exitCode;
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        return e.exitCode === 0 ? 0 : 2;
+      }
+      throw e;
+    }
+  };
+  return { program, run };
+}
