@@ -11,6 +11,8 @@
 //  - diff weight buffers accumulate across backward calls: they are zeroed before each call;
 //  - oneDNN 2.6.3 computes a wrong recurrent-weight gradient without an initial-state
 //    descriptor: explicit zero src_iter / src_iter_c (and their diffs) are always passed;
+//  - primitives use a user-managed scratchpad: with oneDNN's default (library) scratchpad a
+//    primitive created on the JS thread crashes when executed on a libuv worker (async calls);
 //  - primitives must run with the OpenMP thread count they were created with: they are
 //    re-created when setThreads() changed it (backward always uses the forward's count).
 
@@ -20,7 +22,9 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -54,6 +58,34 @@ void zeroMem(const memory &m) {
 }
 
 float *ptr(const memory &m) { return static_cast<float *>(m.get_data_handle()); }
+
+primitive_attr userScratchpad() {
+  primitive_attr attr;
+  attr.set_scratchpad_mode(scratchpad_mode::user);
+  return attr;
+}
+
+// One 64-byte aligned buffer shared by the primitives of a layer (they never run concurrently).
+struct ScratchBuf {
+  void *p = nullptr;
+  size_t n = 0;
+  ScratchBuf() = default;
+  ScratchBuf(const ScratchBuf &) = delete;
+  ScratchBuf &operator=(const ScratchBuf &) = delete;
+  ~ScratchBuf() { std::free(p); }
+  // grows when needed; returns true when the buffer moved (old wrappers are then stale)
+  bool reserve(size_t need) {
+    if (need <= n) return false;
+    size_t sz = (need + 63) / 64 * 64;
+    void *q = std::aligned_alloc(64, sz);
+    if (!q) throw std::bad_alloc();
+    std::free(p);
+    p = q;
+    n = sz;
+    return true;
+  }
+  memory wrap(const memory::desc &d) const { return memory(d, cpuEngine(), p); }
+};
 
 // A weight tensor in the layout a primitive wants, refreshed from the user copy on change.
 struct CachedWeights {
@@ -92,7 +124,7 @@ struct StepPrim {
   lstm_forward::primitive_desc pd;
   lstm_forward prim;
   CachedWeights wl, wi;
-  memory x, h, c, y, hn, cn;
+  memory x, h, c, y, hn, cn, scratch;
 };
 
 struct Timings {
@@ -154,7 +186,8 @@ class LstmCore {
                          {DNNL_ARG_WEIGHTS_ITER, wi},
                          {DNNL_ARG_BIAS, biasUser},
                          {DNNL_ARG_DST_LAYER, yMem},
-                         {DNNL_ARG_WORKSPACE, ws}});
+                         {DNNL_ARG_WORKSPACE, ws},
+                         {DNNL_ARG_SCRATCHPAD, fwdScratch}});
       strm.wait();
       trainedGen = wGen;
       haveTrainingForward = true;
@@ -168,7 +201,8 @@ class LstmCore {
                          {DNNL_ARG_WEIGHTS_LAYER, wl},
                          {DNNL_ARG_WEIGHTS_ITER, wi},
                          {DNNL_ARG_BIAS, biasUser},
-                         {DNNL_ARG_DST_LAYER, yMem}});
+                         {DNNL_ARG_DST_LAYER, yMem},
+                         {DNNL_ARG_SCRATCHPAD, infScratch}});
       strm.wait();
       // an inference forward overwrote yMem: a later backward would see the wrong outputs
       haveTrainingForward = false;
@@ -205,7 +239,8 @@ class LstmCore {
                        {DNNL_ARG_DIFF_SRC_ITER_C, dc0},
                        {DNNL_ARG_DIFF_WEIGHTS_LAYER, dwlPrim},
                        {DNNL_ARG_DIFF_WEIGHTS_ITER, dwiPrim},
-                       {DNNL_ARG_DIFF_BIAS, dbPrim}});
+                       {DNNL_ARG_DIFF_BIAS, dbPrim},
+                       {DNNL_ARG_SCRATCHPAD, bwdScratch}});
     if (dwlUser != dwlPrim) reorder(dwlPrim, dwlUser).execute(strm, dwlPrim, dwlUser);
     if (dwiUser != dwiPrim) reorder(dwiPrim, dwiUser).execute(strm, dwiPrim, dwiUser);
     if (dbUser != dbPrim) reorder(dbPrim, dbUser).execute(strm, dbPrim, dbUser);
@@ -226,8 +261,9 @@ class LstmCore {
         dst({1, Bs, H}, dt::f32, tag::tnc);
     lstm_forward::desc d(prop_kind::forward_inference, rnn_direction::unidirectional_left2right, src, iter, iter,
                          wlAny(), wiAny(), biasUser.get_desc(), dst, iter, iter);
-    sp->pd = lstm_forward::primitive_desc(d, eng);
+    sp->pd = lstm_forward::primitive_desc(d, userScratchpad(), eng);
     sp->prim = lstm_forward(sp->pd);
+    sp->scratch = memory(sp->pd.scratchpad_desc(), eng);
     sp->x = memory(src, eng);
     sp->h = memory(iter, eng);
     sp->c = memory(iter, eng);
@@ -251,7 +287,8 @@ class LstmCore {
                            {DNNL_ARG_BIAS, biasUser},
                            {DNNL_ARG_DST_LAYER, sp.y},
                            {DNNL_ARG_DST_ITER, sp.hn},
-                           {DNNL_ARG_DST_ITER_C, sp.cn}});
+                           {DNNL_ARG_DST_ITER_C, sp.cn},
+                           {DNNL_ARG_SCRATCHPAD, sp.scratch}});
     strm.wait();
   }
 
@@ -272,6 +309,8 @@ class LstmCore {
     }
     for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi})
       if (!c->isUser) add(c->mem);
+    n += scratch.n;
+    for (auto &kv : steps) add(kv.second->scratch);
     return n;
   }
 
@@ -289,6 +328,8 @@ class LstmCore {
   int builtThreads = -1, infThreads = -1;
   memory h0, c0, dh0, dc0, ws;
   memory dwlPrim, dwiPrim, dbPrim;
+  ScratchBuf scratch;
+  memory fwdScratch, bwdScratch, infScratch;
   lstm_forward::primitive_desc fwdPd, infPd;
   lstm_forward fwd, inf;
   lstm_backward::primitive_desc bwdPd;
@@ -326,6 +367,7 @@ class LstmCore {
     bwdPd = lstm_backward::primitive_desc();
     infPd = lstm_forward::primitive_desc();
     ws = memory();
+    fwdScratch = bwdScratch = infScratch = memory();
     dwlPrim = dwiPrim = dbPrim = memory();
     dwlUser = dwiUser = dbUser = memory();
     for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi}) c->reset();
@@ -342,12 +384,12 @@ class LstmCore {
     auto src = srcMd(), dst = dstMd(), iter = iterMd(), bias = biasUser.get_desc();
     lstm_forward::desc fd(prop_kind::forward_training, rnn_direction::unidirectional_left2right, src, iter, iter,
                           wlAny(), wiAny(), bias, dst, memory::desc(), memory::desc());
-    fwdPd = lstm_forward::primitive_desc(fd, eng);
+    fwdPd = lstm_forward::primitive_desc(fd, userScratchpad(), eng);
     fwd = lstm_forward(fwdPd);
     lstm_backward::desc bd(prop_kind::backward, rnn_direction::unidirectional_left2right, src, iter, iter, wlAny(),
                            wiAny(), bias, dst, memory::desc(), memory::desc(), src, iter, iter, wlAny(), wiAny(),
                            bias, dst, memory::desc(), memory::desc());
-    bwdPd = lstm_backward::primitive_desc(bd, eng, fwdPd);
+    bwdPd = lstm_backward::primitive_desc(bd, userScratchpad(), eng, fwdPd);
     bwd = lstm_backward(bwdPd);
     keepOrAlloc(ws, fwdPd.workspace_desc());
     keepOrAlloc(dyMem, dst);
@@ -368,14 +410,27 @@ class LstmCore {
     userOr(dbUser, dbPrim, biasUser.get_desc());
     builtThreads = threads;
     haveTrainingForward = false;
+    rewrapScratch();
+  }
+
+  // (Re)points the primitives' scratchpads into the shared buffer, growing it when needed.
+  void rewrapScratch() {
+    size_t need = 0;
+    if (fwd) need = std::max({need, fwdPd.scratchpad_desc().get_size(), bwdPd.scratchpad_desc().get_size()});
+    if (inf) need = std::max(need, infPd.scratchpad_desc().get_size());
+    scratch.reserve(need);
+    fwdScratch = fwd ? scratch.wrap(fwdPd.scratchpad_desc()) : memory();
+    bwdScratch = fwd ? scratch.wrap(bwdPd.scratchpad_desc()) : memory();
+    infScratch = inf ? scratch.wrap(infPd.scratchpad_desc()) : memory();
   }
 
   void buildInference(int threads) {
     lstm_forward::desc d(prop_kind::forward_inference, rnn_direction::unidirectional_left2right, srcMd(), iterMd(),
                          iterMd(), wlAny(), wiAny(), biasUser.get_desc(), dstMd(), memory::desc(), memory::desc());
-    infPd = lstm_forward::primitive_desc(d, cpuEngine());
+    infPd = lstm_forward::primitive_desc(d, userScratchpad(), cpuEngine());
     inf = lstm_forward(infPd);
     infThreads = threads;
+    rewrapScratch();
   }
 };
 

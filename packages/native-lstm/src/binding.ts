@@ -1,0 +1,95 @@
+// Locates and loads the compiled addon (build/Release/native_lstm.node). Never throws.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Shape of the raw addon (see src/native/addon.cc). Internal: use the wrappers in index.ts. */
+export interface RawLayer {
+  setWeights(kernel: Float32Array | null, recurrentKernel: Float32Array | null, bias: Float32Array | null): void;
+  resize(T: number, B: number): void;
+  forward(
+    x: Float32Array,
+    kernel: Float32Array | null,
+    recurrentKernel: Float32Array | null,
+    bias: Float32Array | null,
+    training: boolean,
+    out: Float32Array | null,
+  ): Float32Array;
+  forwardAsync(
+    x: Float32Array,
+    kernel: Float32Array | null,
+    recurrentKernel: Float32Array | null,
+    bias: Float32Array | null,
+    training: boolean,
+    out: Float32Array | null,
+  ): Promise<Float32Array>;
+  backward(
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dKernel: Float32Array | null,
+    dRecurrentKernel: Float32Array | null,
+    dBias: Float32Array | null,
+  ): RawGrads;
+  backwardAsync(
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dKernel: Float32Array | null,
+    dRecurrentKernel: Float32Array | null,
+    dBias: Float32Array | null,
+  ): Promise<RawGrads>;
+  step(
+    x: Float32Array,
+    h: Float32Array,
+    c: Float32Array,
+    hOut: Float32Array | null,
+    cOut: Float32Array | null,
+  ): { h: Float32Array; c: Float32Array };
+  timings(): { copyInMs: number; computeMs: number; copyOutMs: number };
+  nativeBytes(): number;
+  dispose(): void;
+}
+
+export interface RawGrads {
+  dx: Float32Array;
+  dKernel: Float32Array;
+  dRecurrentKernel: Float32Array;
+  dBias: Float32Array;
+}
+
+export interface RawAddon {
+  Layer: new (T: number, B: number, I: number, H: number) => RawLayer;
+  getThreads(): number;
+  setThreads(n: number): void;
+  version(): { major: number; minor: number; patch: number; hash: string; cpuRuntime: string; maxThreads: number };
+}
+
+export type LoadResult = { addon: RawAddon; reason?: undefined } | { addon?: undefined; reason: string };
+
+/** The package root (…/packages/native-lstm), from src/ under jest or dist/ when built. */
+export const packageRoot = path.resolve(__dirname, '..');
+export const addonPath = path.join(packageRoot, 'build', 'Release', 'native_lstm.node');
+
+const HOW_TO =
+  'build it with `npm run build:native -w @piano-lstm/native-lstm` (needs libdnnl-dev and g++: apt-get install libdnnl-dev g++)';
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].trim();
+}
+
+export function loadAddon(): LoadResult {
+  const flag = process.env.PIANO_LSTM_NATIVE;
+  if (flag === '0' || flag === 'false' || flag === 'off') {
+    return { reason: `native LSTM disabled by PIANO_LSTM_NATIVE=${flag}` };
+  }
+  if (!fs.existsSync(addonPath)) {
+    return { reason: `native LSTM addon not built; ${HOW_TO}` };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon = require(addonPath) as RawAddon;
+    addon.version();
+    return { addon };
+  } catch (e) {
+    return { reason: `native LSTM addon failed to load (${firstLine(e)}); ${HOW_TO}` };
+  }
+}

@@ -1,0 +1,4 @@
+// @piano-lstm/native-lstm: optional oneDNN LSTM kernels for Node. No tfjs dependency: plain
+// Float32Arrays in and out, so the tfjs `tf.customGrad` layer can call it.
+export * from './native';
+export { benchNativeLstm, type NativeLstmBenchOptions, type NativeLstmBenchResult } from './bench';

@@ -1,0 +1,319 @@
+import { loadNativeLstm, NativeLstmLayer, setThreads, type LstmDims } from './index';
+import {
+  maxAbsError,
+  maxRelError,
+  randomF32,
+  refBackward,
+  refForward,
+  refStep,
+  type RefWeights,
+} from './__tests__/reference-lstm';
+
+const status = loadNativeLstm();
+const describeNative = status.available ? describe : describe.skip;
+const label = status.available
+  ? `native LSTM on ${status.version}`
+  : `native LSTM SKIPPED (${status.reason})`;
+
+describe('loadNativeLstm', () => {
+  it('never throws and reports a status', () => {
+    expect(typeof status.available).toBe('boolean');
+    expect(typeof status.threads).toBe('number');
+    if (!status.available) {
+      expect(status.reason).toMatch(/\S/);
+      expect(status.reason).not.toMatch(/\n/);
+    } else {
+      expect(status.version).toMatch(/^oneDNN \d+\.\d+\.\d+/);
+      expect(status.threads).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('reports one line when disabled by PIANO_LSTM_NATIVE=0', () => {
+    const prev = process.env.PIANO_LSTM_NATIVE;
+    process.env.PIANO_LSTM_NATIVE = '0';
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const m = require('./index') as typeof import('./index');
+        const st = m.loadNativeLstm();
+        expect(st).toEqual({ available: false, reason: 'native LSTM disabled by PIANO_LSTM_NATIVE=0', threads: 0 });
+        expect(() => new m.NativeLstmLayer({ T: 1, B: 1, I: 1, H: 1 })).toThrow(/PIANO_LSTM_NATIVE=0/);
+      });
+    } finally {
+      if (prev === undefined) delete process.env.PIANO_LSTM_NATIVE;
+      else process.env.PIANO_LSTM_NATIVE = prev;
+    }
+  });
+
+  it('reports one line when the addon was never built', () => {
+    jest.isolateModules(() => {
+      jest.doMock('node:fs', () => ({ ...jest.requireActual('node:fs'), existsSync: () => false }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const m = require('./index') as typeof import('./index');
+      const st = m.loadNativeLstm();
+      expect(st.available).toBe(false);
+      expect(st.reason).toMatch(/not built.*libdnnl-dev/);
+      expect(st.reason).not.toMatch(/\n/);
+      jest.dontMock('node:fs');
+    });
+  });
+});
+
+interface Case {
+  dims: LstmDims;
+  seed: number;
+}
+
+function makeCase({ dims, seed }: Case) {
+  const { T, B, I, H } = dims;
+  const w = {
+    kernel: randomF32(I * 4 * H, 0.6, seed + 1),
+    recurrentKernel: randomF32(H * 4 * H, 0.6, seed + 2),
+    bias: randomF32(4 * H, 0.5, seed + 3),
+  };
+  const x = randomF32(T * B * I, 1, seed + 4);
+  const dyAll = randomF32(T * B * H, 1, seed + 5);
+  const dyLast = new Float32Array(T * B * H);
+  dyLast.set(dyAll.subarray((T - 1) * B * H), (T - 1) * B * H);
+  return { w, x, dyAll, dyLast };
+}
+
+const refW = (w: { kernel: Float32Array; recurrentKernel: Float32Array; bias: Float32Array }): RefWeights => w;
+
+const FWD_TOL = 1e-5; // absolute, outputs are in (-1, 1)
+const GRAD_TOL = 1e-4; // relative (see maxRelError)
+
+const shapes: Case[] = [
+  { dims: { T: 7, B: 3, I: 5, H: 4 }, seed: 100 },
+  { dims: { T: 20, B: 8, I: 1, H: 16 }, seed: 200 },
+  { dims: { T: 1, B: 1, I: 3, H: 2 }, seed: 300 },
+  { dims: { T: 9, B: 2, I: 17, H: 33 }, seed: 400 },
+  { dims: { T: 12, B: 5, I: 24, H: 64 }, seed: 500 },
+];
+
+describeNative(label, () => {
+  const layers: NativeLstmLayer[] = [];
+  const make = (dims: LstmDims) => {
+    const l = new NativeLstmLayer(dims);
+    layers.push(l);
+    return l;
+  };
+  afterAll(() => layers.forEach((l) => l.dispose()));
+
+  describe.each(shapes)('T=$dims.T B=$dims.B I=$dims.I H=$dims.H', (c) => {
+    const { w, x, dyAll, dyLast } = makeCase(c);
+    const ref = refForward(c.dims, refW(w), x);
+
+    it('forward (training and inference) matches the float64 reference within 1e-5', () => {
+      const layer = make(c.dims);
+      const y = layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: true });
+      expect(maxAbsError(y, ref.y)).toBeLessThan(FWD_TOL);
+      const yi = layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: false });
+      expect(maxAbsError(yi, ref.y)).toBeLessThan(FWD_TOL);
+    });
+
+    it.each([
+      ['dy on every step', 'all'],
+      ['dy on the last step only', 'last'],
+    ] as const)('gradients with %s match the reference within 1e-4 relative', (_n, which) => {
+      const dy = which === 'all' ? dyAll : dyLast;
+      const want = refBackward(c.dims, refW(w), x, ref, dy);
+      const layer = make(c.dims);
+      layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: true });
+      const g = layer.backward(dy);
+      expect(maxRelError(g.dx, want.dx)).toBeLessThan(GRAD_TOL);
+      expect(maxRelError(g.dKernel, want.dKernel)).toBeLessThan(GRAD_TOL);
+      expect(maxRelError(g.dRecurrentKernel, want.dRecurrentKernel)).toBeLessThan(GRAD_TOL);
+      expect(maxRelError(g.dBias, want.dBias)).toBeLessThan(GRAD_TOL);
+    });
+
+    it('stepping the state one token at a time equals forward', () => {
+      const { T, B, I, H } = c.dims;
+      const layer = make(c.dims);
+      const y = layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: false });
+      let h: Float32Array = new Float32Array(B * H);
+      let cs: Float32Array = new Float32Array(B * H);
+      for (let t = 0; t < T; t++) {
+        const s = layer.step(x.subarray(t * B * I, (t + 1) * B * I), h, cs);
+        expect(maxAbsError(s.h, y.subarray(t * B * H, (t + 1) * B * H))).toBeLessThan(FWD_TOL);
+        expect(maxAbsError(s.c, ref.c.subarray(t * B * H, (t + 1) * B * H))).toBeLessThan(FWD_TOL);
+        h = s.h;
+        cs = s.c;
+      }
+    });
+  });
+
+  it('gate order is Keras i, f, c, o (bias-only probe)', () => {
+    // x = 0, h0 = 0: z = bias. i = σ(10) ≈ 1, f = σ(-10) ≈ 0, g = tanh(0.5), o = σ(3).
+    const dims = { T: 1, B: 1, I: 1, H: 1 };
+    const layer = make(dims);
+    const y = layer.forward(new Float32Array(1), new Float32Array(4), new Float32Array(4), Float32Array.of(10, -10, 0.5, 3), {
+      training: false,
+    });
+    const s = (z: number) => 1 / (1 + Math.exp(-z));
+    const want = s(3) * Math.tanh(s(10) * Math.tanh(0.5));
+    expect(Math.abs(y[0] - want)).toBeLessThan(1e-6);
+  });
+
+  it('repeated backward calls give the same gradients (diff buffers are zeroed)', () => {
+    const c = shapes[0];
+    const { w, x, dyAll } = makeCase(c);
+    const layer = make(c.dims);
+    layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: true });
+    const g1 = layer.backward(dyAll);
+    const g2 = layer.backward(dyAll);
+    const g3 = layer.backward(dyAll, {
+      out: { dKernel: new Float32Array(g1.dKernel.length).fill(7) },
+    });
+    for (const g of [g2, g3]) {
+      expect(Array.from(g.dKernel)).toEqual(Array.from(g1.dKernel));
+      expect(Array.from(g.dRecurrentKernel)).toEqual(Array.from(g1.dRecurrentKernel));
+      expect(Array.from(g.dBias)).toEqual(Array.from(g1.dBias));
+      expect(Array.from(g.dx)).toEqual(Array.from(g1.dx));
+    }
+    // and a new batch after that still matches the reference (nothing carried over)
+    const x2 = randomF32(x.length, 1, 999);
+    const ref2 = refForward(c.dims, refW(w), x2);
+    const want = refBackward(c.dims, refW(w), x2, ref2, dyAll);
+    layer.forward(x2, w.kernel, w.recurrentKernel, w.bias, { training: true });
+    const g4 = layer.backward(dyAll);
+    expect(maxRelError(g4.dRecurrentKernel, want.dRecurrentKernel)).toBeLessThan(GRAD_TOL);
+    expect(maxRelError(g4.dKernel, want.dKernel)).toBeLessThan(GRAD_TOL);
+  });
+
+  it('reuses caller buffers for outputs and gradients', () => {
+    const c = shapes[1];
+    const { T, B, I, H } = c.dims;
+    const { w, x, dyAll } = makeCase(c);
+    const layer = make(c.dims);
+    const out = new Float32Array(T * B * H);
+    const y = layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: true, out });
+    expect(y).toBe(out);
+    const bufs = {
+      dx: new Float32Array(T * B * I),
+      dKernel: new Float32Array(I * 4 * H),
+      dRecurrentKernel: new Float32Array(H * 4 * H),
+      dBias: new Float32Array(4 * H),
+    };
+    const g = layer.backward(dyAll, { out: bufs });
+    expect(g.dx).toBe(bufs.dx);
+    expect(g.dKernel).toBe(bufs.dKernel);
+    expect(g.dRecurrentKernel).toBe(bufs.dRecurrentKernel);
+    expect(g.dBias).toBe(bufs.dBias);
+    // step may update h/c in place
+    layer.setWeights(w.kernel, w.recurrentKernel, w.bias);
+    const h = new Float32Array(B * H);
+    const cs = new Float32Array(B * H);
+    const r = layer.step(x.subarray(0, B * I), h, cs, { hOut: h, cOut: cs });
+    expect(r.h).toBe(h);
+    expect(maxAbsError(h, y.subarray(0, B * H))).toBeLessThan(FWD_TOL);
+  });
+
+  it('step works for a batch size different from dims.B (generation with b=1)', () => {
+    const c = shapes[0];
+    const { T, B, I, H } = c.dims;
+    const { w, x } = makeCase(c);
+    const ref = refForward(c.dims, refW(w), x);
+    const layer = make(c.dims);
+    layer.setWeights(w.kernel, w.recurrentKernel, w.bias);
+    // sequence of batch row 1 alone
+    let h: ArrayLike<number> = new Float64Array(H);
+    let cc: ArrayLike<number> = new Float64Array(H);
+    let hn: Float32Array = new Float32Array(H);
+    let cn: Float32Array = new Float32Array(H);
+    for (let t = 0; t < T; t++) {
+      const xt = x.slice((t * B + 1) * I, (t * B + 2) * I);
+      const r = refStep({ B: 1, I, H }, refW(w), xt, h, cc);
+      const s = layer.step(xt, hn, cn);
+      expect(maxAbsError(s.h, r.h)).toBeLessThan(FWD_TOL);
+      expect(maxAbsError(s.h, ref.y.subarray((t * B + 1) * H, (t * B + 2) * H))).toBeLessThan(FWD_TOL);
+      h = r.h;
+      cc = r.c;
+      hn = s.h;
+      cn = s.c;
+    }
+  });
+
+  it('1 and 2 threads agree, also when threads change between forward and backward', () => {
+    const c = shapes[4];
+    const { w, x, dyAll } = makeCase(c);
+    const ref = refForward(c.dims, refW(w), x);
+    const want = refBackward(c.dims, refW(w), x, ref, dyAll);
+    const before = loadNativeLstm().threads;
+    try {
+      for (const [tf, tb] of [
+        [1, 1],
+        [2, 2],
+        [2, 1],
+        [1, 2],
+      ]) {
+        const layer = make(c.dims);
+        setThreads(tf);
+        expect(loadNativeLstm().threads).toBe(tf);
+        const y = layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: true });
+        setThreads(tb);
+        const g = layer.backward(dyAll);
+        expect(maxAbsError(y, ref.y)).toBeLessThan(FWD_TOL);
+        expect(maxRelError(g.dRecurrentKernel, want.dRecurrentKernel)).toBeLessThan(GRAD_TOL);
+        expect(maxRelError(g.dKernel, want.dKernel)).toBeLessThan(GRAD_TOL);
+        expect(maxRelError(g.dx, want.dx)).toBeLessThan(GRAD_TOL);
+      }
+    } finally {
+      setThreads(before);
+    }
+  });
+
+  it('resize() re-creates workspaces for new T/B and stays correct', () => {
+    const c = shapes[0];
+    const layer = make(c.dims);
+    const dims2 = { ...c.dims, T: 4, B: 6 };
+    layer.resize({ T: 4, B: 6 });
+    expect(layer.dims).toEqual(dims2);
+    const { w, x, dyAll } = makeCase({ dims: dims2, seed: 42 });
+    const ref = refForward(dims2, refW(w), x);
+    const want = refBackward(dims2, refW(w), x, ref, dyAll);
+    const y = layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: true });
+    expect(maxAbsError(y, ref.y)).toBeLessThan(FWD_TOL);
+    const g = layer.backward(dyAll);
+    expect(maxRelError(g.dRecurrentKernel, want.dRecurrentKernel)).toBeLessThan(GRAD_TOL);
+  });
+
+  it('async forward/backward give the same results and block concurrent use', async () => {
+    const c = shapes[3];
+    const { w, x, dyAll } = makeCase(c);
+    const layer = make(c.dims);
+    const y = layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: true });
+    const g = layer.backward(dyAll);
+    const pending = layer.forwardAsync(x, w.kernel, w.recurrentKernel, w.bias, { training: true });
+    expect(() => layer.backward(dyAll)).toThrow(/busy/);
+    const ya = await pending;
+    const ga = await layer.backwardAsync(dyAll);
+    expect(Array.from(ya)).toEqual(Array.from(y));
+    expect(Array.from(ga.dRecurrentKernel)).toEqual(Array.from(g.dRecurrentKernel));
+    expect(Array.from(ga.dx)).toEqual(Array.from(g.dx));
+  });
+
+  it('rejects bad input with clear errors', () => {
+    const c = shapes[0];
+    const { T, B, I, H } = c.dims;
+    const { w, x } = makeCase(c);
+    const layer = make(c.dims);
+    expect(() => layer.backward(new Float32Array(T * B * H))).toThrow(/forward/);
+    expect(() => layer.forward(x.subarray(1), w.kernel, w.recurrentKernel, w.bias, { training: true })).toThrow(
+      /x has length/,
+    );
+    expect(() =>
+      layer.forward(x, w.kernel, w.recurrentKernel, new Float32Array(3), { training: true }),
+    ).toThrow(/bias has length/);
+    expect(() =>
+      layer.forward(Array.from(x) as unknown as Float32Array, w.kernel, w.recurrentKernel, w.bias, { training: true }),
+    ).toThrow(/Float32Array/);
+    layer.forward(x, w.kernel, w.recurrentKernel, w.bias, { training: false });
+    expect(() => layer.backward(new Float32Array(T * B * H))).toThrow(/training: true/);
+    expect(() => new NativeLstmLayer({ T: 0, B: 1, I: 1, H: 1 })).toThrow(/positive integer/);
+    expect(() => layer.step(new Float32Array(I + 1), new Float32Array(H), new Float32Array(H))).toThrow(/multiple of I/);
+    layer.dispose();
+    expect(() => layer.forward(x, null, null, null, { training: false })).toThrow(/disposed/);
+    layer.dispose(); // idempotent
+  });
+});

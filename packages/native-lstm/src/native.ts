@@ -1,0 +1,208 @@
+// The public wrappers around the raw addon: loader, threads, NativeLstmLayer.
+import { loadAddon, type RawAddon, type RawLayer } from './binding';
+
+export interface NativeLstmStatus {
+  available: boolean;
+  /** One line saying why the addon is unavailable (absent when available). */
+  reason?: string;
+  /** OpenMP threads the next forward will use (0 when unavailable). */
+  threads: number;
+  /** e.g. "oneDNN 2.6.3 (omp)" */
+  version?: string;
+}
+
+/** Time-major dims: T steps, B batch, I input features, H units. */
+export interface LstmDims {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+}
+
+export interface LstmGrads {
+  /** [T,B,I] */
+  dx: Float32Array;
+  /** [I,4H] */
+  dKernel: Float32Array;
+  /** [H,4H] */
+  dRecurrentKernel: Float32Array;
+  /** [4H] */
+  dBias: Float32Array;
+}
+
+export interface ForwardOptions {
+  /** true keeps the workspace for backward(); false runs the (faster) inference primitive. */
+  training: boolean;
+  /** Write the [T,B,H] output here instead of allocating (reuse it across batches). */
+  out?: Float32Array;
+}
+
+export interface BackwardOptions {
+  /** Write gradients into these buffers instead of allocating. */
+  out?: Partial<LstmGrads>;
+}
+
+export interface LstmState {
+  /** [B,H] */
+  h: Float32Array;
+  /** [B,H] */
+  c: Float32Array;
+}
+
+export interface StepOptions {
+  /** May be the same array as the input h / c (in-place update is safe). */
+  hOut?: Float32Array;
+  cOut?: Float32Array;
+}
+
+export interface NativeLstmTimings {
+  /** JS → native copies (x or dy, weights) of the last call */
+  copyInMs: number;
+  /** oneDNN primitives (plus weight reorders) of the last call */
+  computeMs: number;
+  /** native → JS copies of the last call */
+  copyOutMs: number;
+}
+
+let cached: { addon?: RawAddon; reason?: string } | undefined;
+
+function addonOrThrow(): RawAddon {
+  const st = loadNativeLstm();
+  if (!cached?.addon) throw new Error(`@piano-lstm/native-lstm: ${st.reason ?? 'unavailable'}`);
+  return cached.addon;
+}
+
+/**
+ * Loads the addon once (cached). Never throws: when libdnnl, a compiler or the build is
+ * missing it returns `{ available: false, reason }` with a one-line reason.
+ */
+export function loadNativeLstm(): NativeLstmStatus {
+  if (!cached) cached = loadAddon();
+  const addon = cached.addon;
+  if (!addon) return { available: false, reason: cached.reason, threads: 0 };
+  const v = addon.version();
+  return {
+    available: true,
+    threads: addon.getThreads(),
+    version: `oneDNN ${v.major}.${v.minor}.${v.patch} (${v.cpuRuntime})`,
+  };
+}
+
+/** Sets the OpenMP thread count for subsequent forward/step calls (process-wide). */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads(n): positive integer expected, got ${n}`);
+  addonOrThrow().setThreads(n);
+}
+
+/** Current OpenMP thread count (0 when the addon is unavailable). */
+export function getThreads(): number {
+  return loadNativeLstm().threads;
+}
+
+function checkDim(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`NativeLstmLayer: ${name} must be a positive integer, got ${v}`);
+}
+
+/**
+ * One f32 LSTM layer on oneDNN. Time-major; weights in Keras/tfjs layout, gate order i, f, c, o;
+ * sigmoid recurrent activation and tanh activation; zero initial state. Workspaces live on the
+ * native side and are reused while the dims stay the same.
+ */
+export class NativeLstmLayer {
+  private raw: RawLayer | undefined;
+  private d: LstmDims;
+
+  constructor(dims: LstmDims) {
+    for (const k of ['T', 'B', 'I', 'H'] as const) checkDim(k, dims[k]);
+    this.d = { T: dims.T, B: dims.B, I: dims.I, H: dims.H };
+    const addon = addonOrThrow();
+    this.raw = new addon.Layer(dims.T, dims.B, dims.I, dims.H);
+  }
+
+  get dims(): Readonly<LstmDims> {
+    return this.d;
+  }
+
+  private get r(): RawLayer {
+    if (!this.raw) throw new Error('NativeLstmLayer was disposed');
+    return this.raw;
+  }
+
+  /** Changes T and/or B (I and H are fixed); re-creates primitives and workspaces when they differ. */
+  resize(dims: { T: number; B: number }): void {
+    checkDim('T', dims.T);
+    checkDim('B', dims.B);
+    if (dims.T === this.d.T && dims.B === this.d.B) return;
+    this.r.resize(dims.T, dims.B);
+    this.d = { ...this.d, T: dims.T, B: dims.B };
+  }
+
+  /** Copies the weights to the native side (used by step() and by forward() given null weights). */
+  setWeights(kernel: Float32Array, recurrentKernel: Float32Array, bias: Float32Array): void {
+    this.r.setWeights(kernel, recurrentKernel, bias);
+  }
+
+  /**
+   * x [T,B,I] → all outputs [T,B,H]. Weights may be null to reuse the ones set last.
+   * With training=true the state needed by backward() is kept natively.
+   */
+  forward(
+    x: Float32Array,
+    kernel: Float32Array | null,
+    recurrentKernel: Float32Array | null,
+    bias: Float32Array | null,
+    opts: ForwardOptions,
+  ): Float32Array {
+    return this.r.forward(x, kernel, recurrentKernel, bias, opts.training, opts.out ?? null);
+  }
+
+  /** Same as forward() but computes on the libuv thread pool; the layer is busy until it settles. */
+  forwardAsync(
+    x: Float32Array,
+    kernel: Float32Array | null,
+    recurrentKernel: Float32Array | null,
+    bias: Float32Array | null,
+    opts: ForwardOptions,
+  ): Promise<Float32Array> {
+    return this.r.forwardAsync(x, kernel, recurrentKernel, bias, opts.training, opts.out ?? null);
+  }
+
+  /**
+   * dy [T,B,H] (gradient w.r.t. every step's output; for a last-step-only layer pass zeros
+   * except step T-1) → gradients of the last training forward. Fresh (not accumulated) each call.
+   */
+  backward(dy: Float32Array, opts: BackwardOptions = {}): LstmGrads {
+    const o = opts.out ?? {};
+    return this.r.backward(dy, o.dx ?? null, o.dKernel ?? null, o.dRecurrentKernel ?? null, o.dBias ?? null);
+  }
+
+  backwardAsync(dy: Float32Array, opts: BackwardOptions = {}): Promise<LstmGrads> {
+    const o = opts.out ?? {};
+    return this.r.backwardAsync(dy, o.dx ?? null, o.dKernel ?? null, o.dRecurrentKernel ?? null, o.dBias ?? null);
+  }
+
+  /**
+   * One inference step with explicit state, for generation: x [b,I], h/c [b,H] → next h/c.
+   * The batch b is taken from x.length / I (any b, independent of dims.B). Uses the weights
+   * from the last setWeights()/forward().
+   */
+  step(x: Float32Array, h: Float32Array, c: Float32Array, opts: StepOptions = {}): LstmState {
+    return this.r.step(x, h, c, opts.hOut ?? null, opts.cOut ?? null);
+  }
+
+  /** Copy and compute times of the last forward/backward call. */
+  timings(): NativeLstmTimings {
+    return this.r.timings();
+  }
+
+  /** Bytes held natively (data, workspace, gradient buffers, reordered weights). */
+  nativeBytes(): number {
+    return this.r.nativeBytes();
+  }
+
+  /** Frees the native memory now (otherwise freed when garbage-collected). Idempotent. */
+  dispose(): void {
+    this.raw?.dispose();
+    this.raw = undefined;
+  }
+}
