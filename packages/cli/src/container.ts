@@ -34,7 +34,6 @@ export function loadPlugin(name: string, at: string, baseDir: string): Container
   }
   let exported: Record<string, unknown>;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     exported = require(resolved);
   } catch (e) {
     throw new ConfigError(at, `plugin '${name}' failed to load: ${oneLine(e)} (fix or remove the plugin)`);

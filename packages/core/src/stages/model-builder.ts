@@ -4,6 +4,8 @@ export interface ModelSpec {
   sequenceLength: number;
   inputKind: 'scalar' | 'index';
   targetKind: 'onehot' | 'sparse';
+  /** Embedding width the encoder asks for (integer inputs only); a builder's own option wins. */
+  embeddingDim?: number;
 }
 
 /** vocab size + options → a compiled model (a tfjs `LayersModel`; typed loosely so core needs no tfjs). */
