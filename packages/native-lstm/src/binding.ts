@@ -66,7 +66,7 @@ export type LoadResult = { addon: RawAddon; reason?: undefined } | { addon?: und
 
 /** The package root (…/packages/native-lstm), from src/ under jest or dist/ when built. */
 export const packageRoot = path.resolve(__dirname, '..');
-export const addonPath = path.join(packageRoot, 'build', 'Release', 'native_lstm.node');
+export const builtAddonPath = path.join(packageRoot, 'build', 'Release', 'native_lstm.node');
 
 const HOW_TO =
   'build it with `npm run build:native -w @piano-lstm/native-lstm` (needs libdnnl-dev and g++: apt-get install libdnnl-dev g++)';
@@ -81,8 +81,12 @@ export function loadAddon(): LoadResult {
   if (flag === '0' || flag === 'false' || flag === 'off') {
     return { reason: `native LSTM disabled by PIANO_LSTM_NATIVE=${flag}` };
   }
+  // PIANO_LSTM_NATIVE_ADDON: load a prebuilt addon from elsewhere (also used for experiments)
+  const addonPath = process.env.PIANO_LSTM_NATIVE_ADDON || builtAddonPath;
   if (!fs.existsSync(addonPath)) {
-    return { reason: `native LSTM addon not built; ${HOW_TO}` };
+    return process.env.PIANO_LSTM_NATIVE_ADDON
+      ? { reason: `PIANO_LSTM_NATIVE_ADDON=${addonPath} does not exist` }
+      : { reason: `native LSTM addon not built; ${HOW_TO}` };
   }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

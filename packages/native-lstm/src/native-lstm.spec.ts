@@ -14,6 +14,7 @@ const describeNative = status.available ? describe : describe.skip;
 const label = status.available
   ? `native LSTM on ${status.version}`
   : `native LSTM SKIPPED (${status.reason})`;
+if (!status.available) process.stderr.write(`[native-lstm] ${label}\n`);
 
 describe('loadNativeLstm', () => {
   it('never throws and reports a status', () => {
@@ -46,6 +47,8 @@ describe('loadNativeLstm', () => {
   });
 
   it('reports one line when the addon was never built', () => {
+    const prev = process.env.PIANO_LSTM_NATIVE_ADDON;
+    delete process.env.PIANO_LSTM_NATIVE_ADDON;
     jest.isolateModules(() => {
       jest.doMock('node:fs', () => ({ ...jest.requireActual('node:fs'), existsSync: () => false }));
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,6 +59,7 @@ describe('loadNativeLstm', () => {
       expect(st.reason).not.toMatch(/\n/);
       jest.dontMock('node:fs');
     });
+    if (prev !== undefined) process.env.PIANO_LSTM_NATIVE_ADDON = prev;
   });
 });
 
