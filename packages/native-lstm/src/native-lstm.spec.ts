@@ -29,37 +29,51 @@ describe('loadNativeLstm', () => {
     }
   });
 
-  it('reports one line when disabled by PIANO_LSTM_NATIVE=0', () => {
-    const prev = process.env.PIANO_LSTM_NATIVE;
-    process.env.PIANO_LSTM_NATIVE = '0';
+  /** Runs fn with the given env vars (undefined = unset), restoring them afterwards. */
+  function withEnv(vars: Record<string, string | undefined>, fn: () => void): void {
+    const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+    const apply = (v: Record<string, string | undefined>) => {
+      for (const [k, val] of Object.entries(v)) {
+        if (val === undefined) delete process.env[k];
+        else process.env[k] = val;
+      }
+    };
+    apply(vars);
     try {
+      fn();
+    } finally {
+      apply(saved);
+    }
+  }
+
+  it('reports one line when disabled by PIANO_LSTM_NATIVE=0', () => {
+    withEnv({ PIANO_LSTM_NATIVE: '0' }, () =>
       jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const m = require('./index') as typeof import('./index');
         const st = m.loadNativeLstm();
         expect(st).toEqual({ available: false, reason: 'native LSTM disabled by PIANO_LSTM_NATIVE=0', threads: 0 });
         expect(() => new m.NativeLstmLayer({ T: 1, B: 1, I: 1, H: 1 })).toThrow(/PIANO_LSTM_NATIVE=0/);
-      });
-    } finally {
-      if (prev === undefined) delete process.env.PIANO_LSTM_NATIVE;
-      else process.env.PIANO_LSTM_NATIVE = prev;
-    }
+      }),
+    );
   });
 
   it('reports one line when the addon was never built', () => {
-    const prev = process.env.PIANO_LSTM_NATIVE_ADDON;
-    delete process.env.PIANO_LSTM_NATIVE_ADDON;
-    jest.isolateModules(() => {
-      jest.doMock('node:fs', () => ({ ...jest.requireActual('node:fs'), existsSync: () => false }));
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const m = require('./index') as typeof import('./index');
-      const st = m.loadNativeLstm();
-      expect(st.available).toBe(false);
-      expect(st.reason).toMatch(/not built.*libdnnl-dev/);
-      expect(st.reason).not.toMatch(/\n/);
-      jest.dontMock('node:fs');
-    });
-    if (prev !== undefined) process.env.PIANO_LSTM_NATIVE_ADDON = prev;
+    withEnv({ PIANO_LSTM_NATIVE: undefined, PIANO_LSTM_NATIVE_ADDON: undefined }, () =>
+      jest.isolateModules(() => {
+        jest.doMock('node:fs', () => ({ ...jest.requireActual('node:fs'), existsSync: () => false }));
+        try {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const m = require('./index') as typeof import('./index');
+          const st = m.loadNativeLstm();
+          expect(st.available).toBe(false);
+          expect(st.reason).toMatch(/not built.*libdnnl-dev/);
+          expect(st.reason).not.toMatch(/\n/);
+        } finally {
+          jest.dontMock('node:fs');
+        }
+      }),
+    );
   });
 });
 
