@@ -1,1 +1,33 @@
 export * from './lstm';
+export { initBackend, currentBackend, type BackendInfo } from './backend';
+export { modelModule } from './model-module';
+export { TokenEncoder, type EncoderSpec, type WindowOptions } from './encoders/token-encoder';
+export { IdWindowSet } from './encoders/window-set';
+export { SeedScalarEncoder, seedScalarEncoderFactory } from './encoders/seed-scalar-encoder';
+export { EmbeddingEncoder, embeddingEncoderFactory, type EmbeddingEncoderOptions } from './encoders/embedding-encoder';
+export { transposeToken, transposeTokens } from './encoders/transpose';
+export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
+export { buildStack, readStackOptions, type StackOptions } from './builders/lstm-stack';
+export { createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';
+export { createOptimizer, describeOptimizer, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
+export { DropoutNoise, SeededDropout, attachNoise, noiseOf } from './builders/dropout-noise';
+export { OneHotEmbedding } from './builders/one-hot-embedding';
+export { fileIOHandler } from './checkpoint/file-io-handler';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  listCheckpoints,
+  markCheckpoint,
+  readMark,
+  encoderFromSpec,
+  corpusFingerprint,
+  CHECKPOINTS_DIR,
+  BEST_FILE,
+  LATEST_FILE,
+  type CheckpointContents,
+  type CorpusFingerprint,
+  type LoadedCheckpoint,
+  type LoadCheckpointOptions,
+  type RngState,
+  type TrainingState,
+} from './checkpoint/checkpoint';

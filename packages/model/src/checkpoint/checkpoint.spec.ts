@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InputError, Rng, silentLogger } from '@piano-lstm/core';
+import { initBackend } from '../backend';
+import { lstmModelFactory } from '../builders/model-builders';
+import { SeedScalarEncoder } from '../encoders/seed-scalar-encoder';
+import { corpusFingerprint, listCheckpoints, loadCheckpoint, markCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint';
+
+const pieces = [{ path: 'p', tokens: ['C4', 'D4', 'E4', 'C4', 'G4', 'E4', 'D4', 'C4'] }];
+const state: TrainingState = { epoch: 3, step: 0, globalStep: 30, rng: { shuffle: [1, 2, 3, 4] }, metrics: { loss: 1.25 } };
+let tmp: string;
+
+beforeAll(() => initBackend('cpu'));
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function tinyModel(vocabSize: number): Promise<tf.LayersModel> {
+  const b = lstmModelFactory.create(lstmModelFactory.parseOptions({ layers: [3], dense: [], dropout: 0 }, 'm'), { rng: new Rng(3), log: silentLogger, baseDir: '.' });
+  return b.build({ vocabSize, sequenceLength: 3, inputKind: 'scalar', targetKind: 'onehot' });
+}
+
+function encoder(): SeedScalarEncoder {
+  const e = new SeedScalarEncoder({ sequenceLength: 3, stride: 1, crossPieces: true });
+  e.fit(pieces);
+  return e;
+}
+
+describe('checkpoints', () => {
+  it('round-trip weights, vocabulary, encoder, config, fingerprint, state and optimizer state', async () => {
+    const enc = encoder();
+    const model = await tinyModel(enc.vocabSize);
+    // One step so the optimizer has accumulators worth saving.
+    const x = tf.tensor3d([[[0.1], [0.2], [0.3]]]);
+    const y = tf.oneHot(tf.tensor1d([1], 'int32'), enc.vocabSize);
+    model.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar);
+    const dir = path.join(tmp, 'checkpoints', 'weights-03-1.2500');
+    await saveCheckpoint(dir, { model, encoder: enc, config: { name: 'tiny', seed: 1 }, fingerprint: corpusFingerprint(pieces), optimizer: model.optimizer, state, backend: 'cpu' });
+    expect(fs.readdirSync(dir).sort()).toEqual(['config.json', 'encoder.json', 'fingerprint.json', 'model.json', 'optimizer.bin', 'optimizer.json', 'state.json', 'vocab.json', 'weights.bin']);
+    expect(fs.readdirSync(path.join(tmp, 'checkpoints'))).toEqual(['weights-03-1.2500']);
+    markCheckpoint(tmp, 'best', 'weights-03-1.2500');
+
+    const loaded = await loadCheckpoint(tmp);
+    expect(loaded.name).toBe('weights-03-1.2500');
+    expect(loaded.encoder.vocabulary).toEqual(enc.vocabulary);
+    expect(loaded.config).toEqual({ name: 'tiny', seed: 1 });
+    expect(loaded.fingerprint).toEqual({ pieces: 1, tokens: 8, sha256: corpusFingerprint(pieces).sha256 });
+    expect(loaded.state).toMatchObject({ ...state, backend: 'cpu' });
+    const a = (model.predict(x) as tf.Tensor).dataSync();
+    const b = (loaded.model.predict(x) as tf.Tensor).dataSync();
+    expect(Array.from(b)).toEqual(Array.from(a));
+
+    const opt = await loaded.restoreOptimizer();
+    const before = (await model.optimizer.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+    const after = (await opt!.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+    expect(after).toEqual(before);
+    expect(opt!.getClassName()).toBe('RMSProp');
+    model.dispose();
+    loaded.model.dispose();
+  });
+
+  it('replaces a folder atomically and leaves no temp folders behind', async () => {
+    const enc = encoder();
+    const model = await tinyModel(enc.vocabSize);
+    const dir = path.join(tmp, 'checkpoints', 'last');
+    const c = { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state };
+    await saveCheckpoint(dir, c);
+    await saveCheckpoint(dir, { ...c, state: { ...state, epoch: 4 } });
+    expect(fs.readdirSync(path.join(tmp, 'checkpoints'))).toEqual(['last']);
+    expect(listCheckpoints(tmp).map((x) => [x.name, x.epoch])).toEqual([['last', 4]]);
+    // A save that fails half-way keeps the previous checkpoint intact.
+    const broken = { ...c, model: { save: () => Promise.reject(new Error('disk full')) } as unknown as tf.LayersModel };
+    await expect(saveCheckpoint(dir, broken)).rejects.toThrow('disk full');
+    expect(fs.readdirSync(path.join(tmp, 'checkpoints'))).toEqual(['last']);
+    expect((await loadCheckpoint(tmp, 'last')).state?.epoch).toBe(4);
+    model.dispose();
+  });
+
+  it('refuses weights whose output size does not match the vocabulary, saying which is which', async () => {
+    const enc = encoder();
+    const model = await tinyModel(enc.vocabSize + 2);
+    await saveCheckpoint(path.join(tmp, 'checkpoints', 'x'), { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state });
+    await expect(loadCheckpoint(tmp, 'x')).rejects.toThrow(InputError);
+    await expect(loadCheckpoint(tmp, 'x')).rejects.toThrow(`the model predicts ${enc.vocabSize + 2} tokens but its vocabulary has ${enc.vocabSize}`);
+    model.dispose();
+  });
+
+  it('names what is missing', async () => {
+    await expect(loadCheckpoint(path.join(tmp, 'nope'))).rejects.toThrow(/does not exist/);
+    await expect(loadCheckpoint(tmp)).rejects.toThrow(/has no checkpoints yet/);
+    fs.mkdirSync(path.join(tmp, 'checkpoints', 'a'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'checkpoints', 'a', 'model.json'), '{}');
+    await expect(loadCheckpoint(tmp, 'b')).rejects.toThrow("checkpoint 'b' not found in");
+  });
+
+  it('loads a checkpoint folder given directly', async () => {
+    const enc = encoder();
+    const model = await tinyModel(enc.vocabSize);
+    const dir = path.join(tmp, 'checkpoints', 'direct');
+    await saveCheckpoint(dir, { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state });
+    expect((await loadCheckpoint(dir)).name).toBe('direct');
+    model.dispose();
+  });
+});

@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InputError, writeDirAtomic, writeFileAtomic, type Encoder, type Piece } from '@piano-lstm/core';
+import { createOptimizer, describeOptimizer, type OptimizerSpec } from '../builders/optimizers';
+import { EmbeddingEncoder, type EmbeddingEncoderOptions } from '../encoders/embedding-encoder';
+import { SeedScalarEncoder } from '../encoders/seed-scalar-encoder';
+import type { EncoderSpec, TokenEncoder, WindowOptions } from '../encoders/token-encoder';
+import { fileIOHandler } from './file-io-handler';
+
+export const CHECKPOINTS_DIR = 'checkpoints';
+/** Files in a run folder naming a checkpoint: the best one, and the newest (what --resume continues). */
+export const BEST_FILE = 'best';
+export const LATEST_FILE = 'latest';
+
+/** Identifies the tokens a model was trained on, so a checkpoint can tell which corpus it belongs to. */
+export interface CorpusFingerprint {
+  pieces: number;
+  tokens: number;
+  sha256: string;
+}
+
+export function corpusFingerprint(pieces: readonly Piece[]): CorpusFingerprint {
+  const h = createHash('sha256');
+  let tokens = 0;
+  for (const p of pieces) {
+    for (const t of p.tokens) h.update(t).update('\n');
+    h.update('\u0000');
+    tokens += p.tokens.length;
+  }
+  return { pieces: pieces.length, tokens, sha256: h.digest('hex') };
+}
+
+export type RngState = [number, number, number, number];
+
+/** Where training stood when the checkpoint was written; enough to continue exactly. */
+export interface TrainingState {
+  /** Epochs completed (epochs count from 1, as in checkpoint names). */
+  epoch: number;
+  /** Batches already done in epoch `epoch + 1` (non-zero only for an interrupted epoch). */
+  step: number;
+  /** Batches done since the start of training. */
+  globalStep: number;
+  /** Named Rng stream states (shuffle, dropout, augmentation…). */
+  rng: Record<string, RngState>;
+  /** The metrics of the epoch that produced this checkpoint. */
+  metrics: Record<string, number>;
+  /** Trainer bookkeeping (best monitored value, epochs without improvement, partial sums…). */
+  trainer?: Record<string, unknown>;
+}
+
+export interface CheckpointContents {
+  model: tf.LayersModel;
+  encoder: TokenEncoder | EncoderSpec;
+  /** The resolved experiment (written as config.json). */
+  config: unknown;
+  fingerprint: CorpusFingerprint;
+  optimizer?: tf.Optimizer;
+  state: TrainingState;
+  backend?: string;
+}
+
+/** Writes one self-contained checkpoint folder atomically (temp folder, then rename). */
+export async function saveCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
+  const encoderSpec = 'spec' in c.encoder && typeof c.encoder.spec === 'function' ? c.encoder.spec() : (c.encoder as EncoderSpec);
+  const optimizerState = c.optimizer ? await encodeOptimizer(c.optimizer) : undefined;
+  await writeDirAtomic(dir, async (tmp) => {
+    await c.model.save(fileIOHandler(tmp), { includeOptimizer: false });
+    fs.writeFileSync(path.join(tmp, 'vocab.json'), JSON.stringify(encoderSpec.vocabulary));
+    fs.writeFileSync(path.join(tmp, 'encoder.json'), JSON.stringify(encoderSpec, null, 2));
+    fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(c.config ?? null, null, 2));
+    fs.writeFileSync(path.join(tmp, 'fingerprint.json'), JSON.stringify(c.fingerprint, null, 2));
+    fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify({ ...c.state, backend: c.backend, savedAt: new Date().toISOString() }, null, 2));
+    if (optimizerState) {
+      fs.writeFileSync(path.join(tmp, 'optimizer.json'), JSON.stringify(optimizerState.meta, null, 2));
+      fs.writeFileSync(path.join(tmp, 'optimizer.bin'), optimizerState.data);
+    }
+  });
+}
+
+async function encodeOptimizer(opt: tf.Optimizer): Promise<{ meta: { optimizer: OptimizerSpec; specs: tf.io.WeightsManifestEntry[] }; data: Buffer }> {
+  const named = await opt.getWeights();
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const buf = Buffer.from(tf.io.CompositeArrayBuffer.join(data));
+  return { meta: { optimizer: describeOptimizer(opt), specs }, data: buf };
+}
+
+/** Points `best` or `latest` in the run folder at a checkpoint name. */
+export function markCheckpoint(runDir: string, which: typeof BEST_FILE | typeof LATEST_FILE, name: string): void {
+  writeFileAtomic(path.join(runDir, which), `${name}\n`, { force: true });
+}
+
+export function readMark(runDir: string, which: typeof BEST_FILE | typeof LATEST_FILE): string | undefined {
+  try {
+    return fs.readFileSync(path.join(runDir, which), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checkpoint names of a run, oldest epoch first. */
+export function listCheckpoints(runDir: string): { name: string; epoch: number; step: number; mtimeMs: number }[] {
+  const root = path.join(runDir, CHECKPOINTS_DIR);
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && fs.existsSync(path.join(root, d.name, 'model.json')))
+    .map((d) => {
+      const dir = path.join(root, d.name);
+      let epoch = 0;
+      let step = 0;
+      try {
+        const s = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as TrainingState;
+        epoch = s.epoch;
+        step = s.step;
+      } catch {
+        /* a checkpoint without state sorts first */
+      }
+      return { name: d.name, epoch, step, mtimeMs: fs.statSync(dir).mtimeMs };
+    })
+    .sort((a, b) => a.epoch - b.epoch || a.step - b.step || a.mtimeMs - b.mtimeMs);
+}
+
+/** Rebuilds a built-in encoder from its saved spec; plugins pass `createEncoder` for their own types. */
+export function encoderFromSpec(spec: EncoderSpec, createEncoder?: (spec: EncoderSpec) => Encoder | undefined): Encoder {
+  let enc: Encoder | undefined = createEncoder?.(spec);
+  if (!enc) {
+    if (spec.type === 'seed-scalar') enc = new SeedScalarEncoder(spec.options as unknown as WindowOptions);
+    else if (spec.type === 'embedding') enc = new EmbeddingEncoder(spec.options as unknown as EmbeddingEncoderOptions);
+    else throw new InputError(`the checkpoint's encoder type '${spec.type}' is not known here; load the plugin that provides it`);
+  }
+  enc.restore(spec.vocabulary);
+  return enc;
+}
+
+export interface LoadedCheckpoint {
+  name: string;
+  dir: string;
+  model: tf.LayersModel;
+  encoder: Encoder;
+  encoderSpec: EncoderSpec;
+  /** The resolved experiment the checkpoint was trained with. */
+  config: unknown;
+  fingerprint?: CorpusFingerprint;
+  state?: TrainingState & { backend?: string };
+  /** A fresh optimizer carrying the saved state (undefined when none was saved). */
+  restoreOptimizer(): Promise<tf.Optimizer | undefined>;
+}
+
+export interface LoadCheckpointOptions {
+  /** `latest` instead of `best` when no name is given (what --resume wants). */
+  prefer?: 'best' | 'latest';
+  createEncoder?: (spec: EncoderSpec) => Encoder | undefined;
+}
+
+/**
+ * Loads a checkpoint of a run: `name`, else the one `best` names, else the newest. `runDir` may also
+ * be a checkpoint folder itself. Checks that the vocabulary matches the model's output size.
+ */
+export async function loadCheckpoint(runDir: string, name?: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
+  const { dir, name: resolved } = resolveCheckpointDir(runDir, name, options.prefer ?? 'best');
+  const encoderSpec = readJson<EncoderSpec>(path.join(dir, 'encoder.json'));
+  const vocab = readJson<string[]>(path.join(dir, 'vocab.json'));
+  if (!Array.isArray(vocab) || vocab.length !== encoderSpec.vocabulary?.length || vocab.some((t, i) => t !== encoderSpec.vocabulary[i])) {
+    throw new InputError(`checkpoint ${dir}: vocab.json (${Array.isArray(vocab) ? vocab.length : '?'} tokens) differs from the vocabulary in encoder.json (${encoderSpec.vocabulary?.length ?? '?'} tokens); the folder was edited — restore it from the run`, { file: dir });
+  }
+  const encoder = encoderFromSpec(encoderSpec, options.createEncoder);
+  const model = await tf.loadLayersModel(fileIOHandler(dir));
+  const outShape = model.outputs[0].shape;
+  const outputs = outShape[outShape.length - 1];
+  if (outputs !== encoder.vocabSize) {
+    model.dispose();
+    throw new InputError(
+      `checkpoint ${dir}: the model predicts ${outputs} tokens but its vocabulary has ${encoder.vocabSize}; weights and vocabulary come from different runs — use the vocab.json saved with these weights or retrain`,
+      { file: dir, exitCode: 1 },
+    );
+  }
+  const inShape = model.inputs[0].shape;
+  if (inShape[1] !== null && inShape[1] !== encoder.sequenceLength) {
+    model.dispose();
+    throw new InputError(`checkpoint ${dir}: the model reads windows of ${inShape[1]} steps but the encoder is set to ${encoder.sequenceLength}`, { file: dir, exitCode: 1 });
+  }
+  const optimizerFile = path.join(dir, 'optimizer.json');
+  return {
+    name: resolved,
+    dir,
+    model,
+    encoder,
+    encoderSpec,
+    config: readJsonIfExists(path.join(dir, 'config.json')),
+    fingerprint: readJsonIfExists<CorpusFingerprint>(path.join(dir, 'fingerprint.json')),
+    state: readJsonIfExists<TrainingState & { backend?: string }>(path.join(dir, 'state.json')),
+    async restoreOptimizer() {
+      if (!fs.existsSync(optimizerFile)) return undefined;
+      const meta = readJson<{ optimizer: OptimizerSpec; specs: tf.io.WeightsManifestEntry[] }>(optimizerFile);
+      const buf = fs.readFileSync(path.join(dir, 'optimizer.bin'));
+      const named = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, meta.specs);
+      const opt = createOptimizer(meta.optimizer);
+      await opt.setWeights(meta.specs.map((s) => ({ name: s.name, tensor: named[s.name] })));
+      return opt;
+    },
+  };
+}
+
+function resolveCheckpointDir(runDir: string, name: string | undefined, prefer: 'best' | 'latest'): { dir: string; name: string } {
+  if (!fs.existsSync(runDir)) throw new InputError(`run folder ${runDir} does not exist (pass the folder printed as 'run folder: …')`, { file: runDir });
+  if (!name && fs.existsSync(path.join(runDir, 'model.json'))) return { dir: runDir, name: path.basename(runDir) };
+  const all = listCheckpoints(runDir);
+  const pick = name ?? readMark(runDir, prefer === 'best' ? BEST_FILE : LATEST_FILE) ?? readMark(runDir, prefer === 'best' ? LATEST_FILE : BEST_FILE) ?? all[all.length - 1]?.name;
+  if (!pick) throw new InputError(`run folder ${runDir} has no checkpoints yet (train first: piano-lstm train <config>)`, { file: runDir });
+  const dir = path.join(runDir, CHECKPOINTS_DIR, pick);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) {
+    const known = all.map((c) => c.name).join(', ') || 'none';
+    throw new InputError(`checkpoint '${pick}' not found in ${path.join(runDir, CHECKPOINTS_DIR)} (available: ${known})`, { file: dir });
+  }
+  return { dir, name: pick };
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read ${file}: ${code ?? (e as Error).message} (the checkpoint is incomplete or damaged)`, { file, exitCode: 1 });
+  }
+}
+
+function readJsonIfExists<T = unknown>(file: string): T | undefined {
+  return fs.existsSync(file) ? readJson<T>(file) : undefined;
+}

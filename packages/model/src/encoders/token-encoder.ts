@@ -1,0 +1,157 @@
+import { InputError, type EncodedBatch, type Encoder, type Piece, type TensorData, type WindowSet } from '@piano-lstm/core';
+import { IdWindowSet } from './window-set';
+
+export interface WindowOptions {
+  sequenceLength: number;
+  stride: number;
+  /** Window over the concatenation of all pieces (the seed's behaviour) instead of each piece alone. */
+  crossPieces: boolean;
+}
+
+/** What `vocab.json` and checkpoints store about an encoder, enough to rebuild it. */
+export interface EncoderSpec {
+  type: string;
+  options: Record<string, unknown>;
+  vocabulary: string[];
+}
+
+/**
+ * Vocabulary and windowing shared by every token encoder; subclasses decide only how a window
+ * becomes tensors (`fillInput`, `fillTarget`).
+ */
+export abstract class TokenEncoder implements Encoder {
+  abstract readonly type: string;
+  abstract readonly inputKind: 'scalar' | 'index';
+  abstract readonly targetKind: 'onehot' | 'sparse';
+  private vocab: string[] = [];
+  private index = new Map<string, number>();
+
+  constructor(protected readonly windowOptions: WindowOptions) {}
+
+  get sequenceLength(): number {
+    return this.windowOptions.sequenceLength;
+  }
+  get vocabulary(): readonly string[] {
+    return this.vocab;
+  }
+  get vocabSize(): number {
+    return this.vocab.length;
+  }
+
+  /** The options this encoder was created with (saved beside the vocabulary). */
+  abstract get options(): Record<string, unknown>;
+
+  spec(): EncoderSpec {
+    return { type: this.type, options: this.options, vocabulary: [...this.vocab] };
+  }
+
+  fit(pieces: Piece[]): void {
+    const distinct = new Set<string>();
+    for (const p of pieces) for (const t of p.tokens) distinct.add(t);
+    if (distinct.size === 0) throw new InputError('no tokens to build a vocabulary from: every piece is empty (check the source paths)');
+    // Plain code-unit order, like Python's sorted(set(notes)), so indices match the seed.
+    this.setVocabulary([...distinct].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  restore(vocabulary: readonly string[]): void {
+    if (new Set(vocabulary).size !== vocabulary.length) throw new InputError('the saved vocabulary lists a token twice; the run folder is damaged');
+    this.setVocabulary([...vocabulary]);
+  }
+
+  private setVocabulary(v: string[]): void {
+    this.vocab = v;
+    this.index = new Map(v.map((t, i) => [t, i]));
+  }
+
+  idOf(token: string): number | undefined {
+    return this.index.get(token);
+  }
+
+  encode(tokens: readonly string[]): { ids: number[]; unknown: string[] } {
+    this.requireVocabulary();
+    const ids: number[] = [];
+    const unknown: string[] = [];
+    for (const t of tokens) {
+      const id = this.index.get(t);
+      if (id === undefined) unknown.push(t);
+      else ids.push(id);
+    }
+    return { ids, unknown };
+  }
+
+  decode(ids: readonly number[]): string[] {
+    return ids.map((id) => {
+      const t = this.vocab[id];
+      if (t === undefined) throw new RangeError(`token id ${id} is outside the vocabulary (size ${this.vocab.length})`);
+      return t;
+    });
+  }
+
+  /**
+   * Windows over the pieces. Tokens outside the vocabulary are dropped (and counted in
+   * `unknownTokens`) rather than thrown on.
+   */
+  windows(pieces: Piece[]): IdWindowSet & { unknownTokens: number } {
+    this.requireVocabulary();
+    let unknownTokens = 0;
+    const encoded = pieces.map((p) => {
+      const { ids, unknown } = this.encode(p.tokens);
+      unknownTokens += unknown.length;
+      return Int32Array.from(ids);
+    });
+    const { sequenceLength, stride, crossPieces } = this.windowOptions;
+    let set: IdWindowSet;
+    if (crossPieces) {
+      const total = encoded.reduce((n, e) => n + e.length, 0);
+      const all = new Int32Array(total);
+      let at = 0;
+      for (const e of encoded) {
+        all.set(e, at);
+        at += e.length;
+      }
+      set = new IdWindowSet([all], sequenceLength, stride, [-1]);
+    } else {
+      set = new IdWindowSet(encoded, sequenceLength, stride, encoded.map((_, i) => i));
+    }
+    return Object.assign(set, { unknownTokens });
+  }
+
+  batch(windows: WindowSet, indices: readonly number[]): EncodedBatch {
+    const set = asIdWindows(windows);
+    const n = indices.length;
+    const T = set.sequenceLength;
+    const inputs = this.allocInput(n, T);
+    const targets = this.allocTarget(n);
+    indices.forEach((index, row) => {
+      const { ids, target } = set.window(index);
+      this.fillInput(inputs, row, ids);
+      this.fillTarget(targets, row, target);
+    });
+    return { inputs, targets, size: n };
+  }
+
+  input(sequences: readonly (readonly number[])[]): TensorData {
+    this.requireVocabulary();
+    const T = sequences[0]?.length ?? this.sequenceLength;
+    const inputs = this.allocInput(sequences.length, T);
+    sequences.forEach((seq, row) => {
+      if (seq.length !== T) throw new RangeError(`all sequences of one input must have the same length (${T}), got ${seq.length}`);
+      this.fillInput(inputs, row, seq);
+    });
+    return inputs;
+  }
+
+  protected abstract allocInput(n: number, T: number): TensorData;
+  protected abstract fillInput(inputs: TensorData, row: number, ids: ArrayLike<number>): void;
+  protected abstract allocTarget(n: number): TensorData;
+  protected abstract fillTarget(targets: TensorData, row: number, id: number): void;
+
+  private requireVocabulary(): void {
+    if (this.vocab.length === 0) throw new Error(`${this.type} encoder has no vocabulary yet: call fit(pieces) or restore(vocabulary) first`);
+  }
+}
+
+function asIdWindows(w: WindowSet): IdWindowSet {
+  if (!(w instanceof IdWindowSet)) throw new TypeError('batch() needs a WindowSet made by this encoder family (windows(pieces))');
+  return w;
+}
