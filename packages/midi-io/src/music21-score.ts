@@ -1,0 +1,432 @@
+/**
+ * What music21 10.5 makes of a MIDI file, reduced to what decides the seed's tokens:
+ * `converter.parse` → `partitionByInstrument` → parts → Note/Chord elements in `recurse()` order.
+ * Section numbers refer to shared/docs/music21-midi-semantics.md, which this file implements.
+ *
+ * Time is kept in integer units of 1/768 quarter: every quantised offset and duration is a
+ * multiple of 1/12 QL and every bar length a multiple of 1/256 QL (time-signature denominators
+ * up to 1024), so the measure arithmetic is exact, as music21's Fractions are.
+ */
+import { EventKind, MidiFileData, MidiReadError, MidiTrackData } from './midi-reader';
+import { GENERIC, Instrument, deduplicateInstruments, instrumentFromName, instrumentFromProgram } from './music21-instruments';
+import { normalOrderToken, pitchName } from './music21-spelling';
+
+export const U = 768;
+
+/** Class sort order of music21 (instruments < tempo < key < time signature < voices < notes). */
+const enum Cls {
+  Inst = -25,
+  Tempo = 1,
+  Key = 2,
+  TimeSig = 4,
+  Voice = 5,
+  Note = 20,
+}
+
+type ElKind = 'note' | 'chord' | 'unpitched' | 'perc' | 'inst' | 'tempo' | 'key' | 'ts';
+
+interface El {
+  kind: ElKind;
+  cls: Cls;
+  /** quantised offset / duration in U */
+  off: number;
+  dur: number;
+  grace: boolean;
+  /** insertion order into the track part (metas first, then notes in onset order) */
+  seq: number;
+  keys?: number[];
+  inst?: Instrument;
+  /** bar length in U for time signatures */
+  bar?: number;
+  /** raw onset tick (notes), for diagnostics */
+  tick?: number;
+}
+
+/** One token-bearing (or drum) piece after bar-line splitting, at its final offset. */
+export interface Piece {
+  kind: 'note' | 'chord' | 'unpitched' | 'perc';
+  keys: number[];
+  /** final offset in U */
+  off: number;
+  dur: number;
+  grace: boolean;
+  /** position inside the track's flattened order at equal offset (voices first, insertion order) */
+  rank: number;
+  /** 0 for the first piece of a note, >0 for tie continuations */
+  tiePiece: number;
+  track: number;
+}
+
+export interface TrackInstrument {
+  inst: Instrument;
+  off: number;
+  seq: number;
+}
+
+export interface TrackPart {
+  /** 0-based chunk index */
+  track: number;
+  pieces: Piece[];
+  instruments: TrackInstrument[];
+  /** highestTime of the flattened track */
+  end: number;
+}
+
+export interface Music21Score {
+  ppq: number;
+  /** note tracks in file order */
+  tracks: TrackPart[];
+}
+
+export interface PartitionPart {
+  key: string;
+  pieces: Piece[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// §5 quantisation, in doubles exactly as music21's bestMatch/nearestMultiple
+
+const UNITS = [0.25, 1 / 3];
+
+function round7(x: number): number {
+  return Number(x.toFixed(7));
+}
+
+interface Match {
+  rem: number;
+  err: number;
+  unit: number;
+  match: number;
+}
+
+function bestMatch(target: number, zeroAllowed: boolean, gap: number): number {
+  let best: Match | undefined;
+  for (const unit of UNITS) {
+    const mult = Math.floor(target / unit);
+    const low = unit * mult;
+    const high = unit * (mult + 1);
+    let match: number;
+    let err: number;
+    if (low <= target && target <= low + unit / 2) {
+      match = low;
+      err = round7(target - low);
+    } else {
+      match = high;
+      err = round7(high - target);
+    }
+    if (!zeroAllowed && match === 0) {
+      match = unit;
+      err = Math.abs(round7(target - match));
+    }
+    const rem = gap % unit === 0 ? 0 : Math.max(gap - match, 0);
+    const m: Match = { rem, err, unit, match };
+    if (!best || m.rem < best.rem || (m.rem === best.rem && (m.err < best.err || (m.err === best.err && m.unit < best.unit)))) best = m;
+  }
+  return best!.match;
+}
+
+function toU(ql: number): number {
+  return Math.round(ql * U);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading a track's objects (§3, §4, §7)
+
+interface TimedNote {
+  on: number;
+  off: number;
+  key: number;
+  channel: number;
+  velocity: number;
+}
+
+/** §4.1: walk backwards, each note-on ends at the next note-off of its key/channel (not consumed). */
+export function pairNotes(track: MidiTrackData): TimedNote[] {
+  const pending = new Map<number, number>();
+  const out: TimedNote[] = [];
+  const ev = track.events;
+  for (let i = ev.length - 1; i >= 0; i--) {
+    const e = ev[i];
+    if (e.kind === EventKind.NoteOff) pending.set(e.a * 32 + e.channel, e.tick);
+    else if (e.kind === EventKind.NoteOn) {
+      const off = pending.get(e.a * 32 + e.channel);
+      if (off !== undefined) out.push({ on: e.tick, off, key: e.a, channel: e.channel, velocity: e.b });
+    }
+  }
+  return out.reverse();
+}
+
+interface Group {
+  members: TimedNote[];
+  /** a note was left out because its end differed by more than W (music21's voicesRequired) */
+}
+
+/** §4.2 chord grouping with the W window and its double-membership quirk. */
+function groupNotes(notes: TimedNote[], ppq: number): { groups: TimedNote[][]; voicesRequired: boolean } {
+  const w = ppq / 4;
+  const gathered = new Uint8Array(notes.length);
+  const groups: TimedNote[][] = [];
+  let voicesRequired = false;
+  for (let i = 0; i < notes.length; i++) {
+    if (gathered[i]) continue;
+    const first = notes[i];
+    const g = [first];
+    for (let j = i + 1; j < notes.length; j++) {
+      const n = notes[j];
+      if (Math.abs(n.on - first.on) >= w) break;
+      if (Math.abs(n.off - first.off) > w) {
+        voicesRequired = true;
+        continue;
+      }
+      g.push(n);
+      gathered[j] = 1;
+    }
+    groups.push(g);
+  }
+  return { groups, voicesRequired };
+}
+
+interface ConductorState {
+  els: El[];
+}
+
+function metaObject(e: { a: number; data?: Uint8Array }, trackNo: number): { kind: ElKind; cls: Cls; bar?: number } | undefined {
+  const d = e.data ?? new Uint8Array(0);
+  if (e.a === 0x58) {
+    if (d.length < 2) throw new MidiReadError(`malformed time signature in track ${trackNo}`, 'IndexError: list index out of range');
+    const n = d[0];
+    const den = 2 ** d[1];
+    if (n === 0 || d[1] > 10) throw new MidiReadError(`unusable time signature ${n}/${den} in track ${trackNo}`, 'TimeSignatureException');
+    return { kind: 'ts', cls: Cls.TimeSig, bar: (n * 4 * U) / den };
+  }
+  if (e.a === 0x59) {
+    if (d.length < 2) throw new MidiReadError(`malformed key signature in track ${trackNo}`, 'IndexError: list index out of range');
+    return { kind: 'key', cls: Cls.Key };
+  }
+  if (e.a === 0x51) {
+    if (d.length < 3) throw new MidiReadError(`malformed tempo event in track ${trackNo}`, 'IndexError: index out of range');
+    if (d[0] === 0 && d[1] === 0 && d[2] === 0) throw new MidiReadError(`tempo of 0 microseconds per quarter in track ${trackNo}`, 'ZeroDivisionError');
+    return { kind: 'tempo', cls: Cls.Tempo };
+  }
+  return undefined;
+}
+
+/** Meta objects of a track in file order (§7.1), instruments de-duplicated (§7.3), offsets unquantised. */
+function trackMetas(track: MidiTrackData, ppq: number): El[] {
+  const out: El[] = [];
+  let seq = 0;
+  for (const e of track.events) {
+    if (e.kind === EventKind.Program) {
+      out.push({ kind: 'inst', cls: Cls.Inst, off: e.tick / ppq, dur: 0, grace: false, seq: seq++, inst: instrumentFromProgram(e.a, e.channel) });
+    } else if (e.kind === EventKind.Meta) {
+      if (e.a === 0x03 || e.a === 0x04) {
+        out.push({ kind: 'inst', cls: Cls.Inst, off: e.tick / ppq, dur: 0, grace: false, seq: seq++, inst: instrumentFromName(e.data!, e.a === 0x03) });
+      } else {
+        const m = metaObject(e, track.index + 1);
+        if (m) out.push({ ...m, off: e.tick / ppq, dur: 0, grace: false, seq: seq++ });
+      }
+    }
+  }
+  const insts = out.filter((x) => x.kind === 'inst').sort((a, b) => a.off - b.off || a.seq - b.seq);
+  const kept = new Set(deduplicateInstruments(insts as (El & { inst: Instrument })[]));
+  return out.filter((x) => x.kind !== 'inst' || kept.has(x as El & { inst: Instrument }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// the whole file
+
+export function buildScore(file: MidiFileData): Music21Score {
+  const { ppq } = file;
+  const conductor: ConductorState = { els: [] };
+  const tracks: TrackPart[] = [];
+  for (const track of file.tracks) {
+    if (!track.hasNotes) {
+      // §3: non-note tracks feed the conductor; only its time/key/tempo marks are ever used.
+      for (const m of trackMetas(track, ppq)) {
+        if (m.kind === 'inst') continue;
+        conductor.els.push({ ...m, off: toU(bestMatch(m.off, true, 0)) });
+      }
+      continue;
+    }
+    tracks.push(buildTrack(track, ppq, conductor));
+  }
+  return { ppq, tracks };
+}
+
+function buildTrack(track: MidiTrackData, ppq: number, conductor: ConductorState): TrackPart {
+  const metas = trackMetas(track, ppq);
+  const notes = pairNotes(track);
+  const { groups, voicesRequired } = groupNotes(notes, ppq);
+  const els: El[] = [...metas];
+  let seq = metas.length;
+  const rawDur = new Map<El, number>();
+  for (const g of groups) {
+    const first = g[0];
+    const last = g[g.length - 1];
+    const drum = g.some((n) => n.channel === 10);
+    const kind: ElKind = g.length === 1 ? (drum ? 'unpitched' : 'note') : drum ? 'perc' : 'chord';
+    const el: El = { kind, cls: Cls.Note, off: first.on / ppq, dur: 0, grace: false, seq: seq++, keys: g.map((n) => n.key), tick: first.on };
+    rawDur.set(el, (last.off - last.on) / ppq);
+    els.push(el);
+  }
+
+  // §5: offsets of everything, then durations with the gap to the next later offset.
+  for (const el of els) el.off = toU(bestMatch(el.off, true, 0));
+  const offsets = [...new Set(els.map((e) => e.off))].sort((a, b) => a - b);
+  for (const el of els) {
+    const ql = rawDur.get(el);
+    if (ql === undefined) continue;
+    const grace = ql === 0;
+    el.grace = grace;
+    const nextOff = nextAbove(offsets, el.off);
+    const gap = nextOff === undefined ? 0 : (nextOff - el.off) / U;
+    el.dur = toU(bestMatch(Math.max(ql, 0), grace, gap));
+  }
+
+  // conductor copies (already quantised in the conductor part)
+  for (const c of conductor.els) els.push({ ...c, seq: seq++ });
+
+  const layout = layoutMeasures(els, conductor, voicesRequired);
+  return { track: track.index, pieces: layout.pieces.map((p) => ({ ...p, track: track.index })), instruments: layout.instruments, end: layout.end };
+}
+
+function nextAbove(sorted: number[], x: number): number | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length ? sorted[lo] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// §6 measures and ties
+
+interface Measure {
+  start: number;
+  bar: number;
+  els: MEl[];
+}
+
+interface MEl {
+  el: El;
+  /** offset inside the measure */
+  at: number;
+  dur: number;
+  tiePiece: number;
+  /** insertion order inside the measure */
+  ins: number;
+}
+
+function sortEls(a: MEl, b: MEl): number {
+  return a.at - b.at || a.el.cls - b.el.cls || Number(b.el.grace) - Number(a.el.grace) || a.ins - b.ins;
+}
+
+function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: boolean): { pieces: Omit<Piece, 'track'>[]; instruments: TrackInstrument[]; end: number } {
+  // sorted as music21's flatten().sorted(): offset, class, grace first, insertion
+  const sorted = [...els].sort((a, b) => a.off - b.off || a.cls - b.cls || Number(b.grace) - Number(a.grace) || a.seq - b.seq);
+  let oMax = 0;
+  for (const e of sorted) oMax = Math.max(oMax, e.off + e.dur);
+
+  // §6.1: the meter stream: the conductor's time signatures, else the part's own; 4/4 at 0 if missing
+  const cts = conductor.els.filter((e) => e.kind === 'ts');
+  const meter = (cts.length ? cts : sorted.filter((e) => e.kind === 'ts')).slice().sort((a, b) => a.off - b.off || a.seq - b.seq);
+  if (!meter.length || meter[0].off > 0) meter.unshift({ kind: 'ts', cls: Cls.TimeSig, off: 0, dur: 0, grace: false, seq: -1, bar: 4 * U });
+  const measures: Measure[] = [];
+  let o = 0;
+  let mi = 0;
+  for (;;) {
+    while (mi + 1 < meter.length && meter[mi + 1].off <= o) mi++;
+    const bar = meter[mi].bar!;
+    measures.push({ start: o, bar, els: [] });
+    o += bar;
+    if (o >= oMax) break;
+    if (measures.length > 2_000_000) throw new MidiReadError('more than 2,000,000 measures', 'too long');
+  }
+
+  // populate (elements in sorted order); a zero-length element at the very end fits no measure
+  let m = 0;
+  let ins = 0;
+  for (const e of sorted) {
+    while (m < measures.length && !(e.off < measures[m].start + measures[m].bar)) m++;
+    if (m >= measures.length) break;
+    const meas = measures[m];
+    const at = e.off - meas.start;
+    if (at === 0 && e.kind === 'ts') continue;
+    meas.els.push({ el: e, at, dur: e.dur, tiePiece: 0, ins: ins++ });
+  }
+
+  // §6.2 ties: split at each bar line, the remainder goes into the next measure
+  for (let i = 0; i < measures.length; i++) {
+    const meas = measures[i];
+    for (const x of meas.els) {
+      if (x.el.cls !== Cls.Note) continue;
+      const end = x.at + x.dur;
+      if (end > meas.bar && i + 1 < measures.length) {
+        const rest = end - meas.bar;
+        x.dur = meas.bar - x.at;
+        measures[i + 1].els.push({ el: x.el, at: 0, dur: rest, tiePiece: x.tiePiece + 1, ins: ins++ });
+      }
+    }
+  }
+
+  const pieces: Omit<Piece, 'track'>[] = [];
+  const instruments: TrackInstrument[] = [];
+  let rank = 0;
+  let end = 0;
+  for (const meas of measures) {
+    meas.els.sort(sortEls);
+    for (const x of meas.els) {
+      const off = meas.start + x.at;
+      end = Math.max(end, off + x.dur);
+      if (x.el.kind === 'inst') instruments.push({ inst: x.el.inst!, off, seq: rank++ });
+      else if (x.el.cls === Cls.Note) {
+        pieces.push({ kind: x.el.kind as Piece['kind'], keys: x.el.keys!, off, dur: x.dur, grace: x.el.grace, rank: rank++, tiePiece: x.tiePiece });
+      }
+    }
+  }
+  return { pieces, instruments, end: Math.max(end, measures.length ? measures[measures.length - 1].start + measures[measures.length - 1].bar : 0) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// §8 partitionByInstrument, §9 order
+
+function pieceOrder(a: Piece, b: Piece): number {
+  return a.off - b.off || Number(b.grace) - Number(a.grace) || a.track - b.track || a.rank - b.rank;
+}
+
+/** The parts of `partitionByInstrument`, in music21's order. */
+export function partitionByInstrument(score: Music21Score): PartitionPart[] {
+  const anyInst = score.tracks.some((t) => t.instruments.length > 0);
+  if (!anyInst) return score.tracks.map((t) => ({ key: '', pieces: [...t.pieces].sort(pieceOrder) }));
+  const parts = new Map<string, Set<Piece>>();
+  for (const t of score.tracks) for (const i of t.instruments) if (!parts.has(keyOf(i.inst))) parts.set(keyOf(i.inst), new Set());
+  for (const t of score.tracks) {
+    const insts = t.instruments;
+    for (let k = 0; k < insts.length; k++) {
+      const start = insts[k].off;
+      const end = k + 1 < insts.length ? insts[k + 1].off : t.end;
+      const dest = parts.get(keyOf(insts[k].inst))!;
+      for (const p of t.pieces) {
+        if (start === end ? p.off === start && p.dur === 0 : p.off >= start && p.off < end) dest.add(p);
+      }
+    }
+  }
+  return [...parts].map(([key, set]) => ({ key, pieces: [...set].sort(pieceOrder) }));
+}
+
+function keyOf(i: Instrument): string {
+  return i.instrumentName ?? '';
+}
+
+export function isTokenPiece(p: Piece): boolean {
+  return p.kind === 'note' || p.kind === 'chord';
+}
+
+export function pieceToken(p: Piece): string {
+  return p.kind === 'note' ? pitchName(p.keys[0]) : normalOrderToken(p.keys);
+}
+
+export { GENERIC, pieceOrder };
