@@ -45,16 +45,20 @@ function loads() {
 }
 
 function diagnose(output) {
-  if (/dnnl\.hpp: No such file|cannot find -ldnnl|libdnnl\.so[^\n]*No such file/i.test(output))
+  if (/fatal error: [^\n]*dnnl[^\n]*: No such file|cannot find -ldnnl|libdnnl\.so[^\n]*: cannot open/i.test(output))
     return 'oneDNN not found (Debian/Ubuntu: apt-get install libdnnl-dev g++)';
-  if (/(g\+\+|c\+\+|make|cc)[^\n]*(not found|No such file)|not found: (make|g\+\+)/i.test(output))
+  if (
+    /No such file or directory: '[^']*(g\+\+|c\+\+|gcc|clang\+*|cc|make)'/.test(output) ||
+    /\b(g\+\+|c\+\+|gcc|cc|make)(: command)? not found/.test(output) ||
+    /spawn [^\n]*(make|g\+\+|c\+\+)[^\n]*ENOENT/.test(output)
+  )
     return 'no C++ toolchain (Debian/Ubuntu: apt-get install g++ make)';
-  if (/python/i.test(output) && /not found|Could not find any Python/i.test(output))
-    return 'node-gyp needs Python 3';
-  if (/node-addon-api/i.test(output)) return 'node-addon-api is missing';
-  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|download/i.test(output))
+  if (/Could not find any Python|find Python[^\n]*not found/i.test(output)) return 'node-gyp needs Python 3';
+  if (/Cannot find module 'node-addon-api'/.test(output)) return 'node-addon-api is missing';
+  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|gyp http GET/.test(output))
     return 'node-gyp tried to download Node headers (set nodedir or install them)';
-  return 'node-gyp build failed';
+  const err = output.split('\n').find((l) => /\berror\b/i.test(l) && !/^gyp (ERR|info)/.test(l));
+  return `node-gyp build failed${err ? ` (${err.trim().slice(0, 120)})` : ''}`;
 }
 
 function main() {
