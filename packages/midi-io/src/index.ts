@@ -1,3 +1,8 @@
+import { ContainerModule } from 'inversify';
+import { StageFactory } from '@piano-lstm/core';
+import { music21SourceFactory } from './music21-note-source';
+import { seedMidiSinkFactory } from './seed-midi-sink';
+
 export { readMidiFile, MidiReadError, DEFAULT_READ_LIMITS, MUSIC21_DEFAULT_PPQ } from './midi-reader';
 export type { MidiFileData, MidiTrackData, MidiEvent, ReadLimits } from './midi-reader';
 export { readMidiNotes } from './read-midi-notes';
@@ -5,3 +10,16 @@ export type { MidiNote, MidiNotes } from './read-midi-notes';
 export { parseMidiTokens, DEFAULT_MUSIC21_OPTIONS } from './parse-midi-tokens';
 export type { Music21Options, ParsedTokens, PartSelection } from './parse-midi-tokens';
 export { pitchName, keyOfPitchName, normalOrderToken } from './music21-spelling';
+export { Music21NoteSource, music21SourceFactory, parseMusic21Options, listMidiFiles, PARSER_VERSION, MIDI_EXTENSIONS } from './music21-note-source';
+export type { Music21SourceOptions, FileOutcome } from './music21-note-source';
+export { SeedMidiSink, seedMidiSinkFactory, seedMidiBytes, tokenKeys, parseSeedMidiOptions } from './seed-midi-sink';
+export type { SeedMidiOptions } from './seed-midi-sink';
+export { writeMidiFile } from './midi-writer';
+export type { SongSpec, TrackSpec, NoteSpec } from './midi-writer';
+export { classicalMiniPieces, builtinCorpusFiles, BUILTIN_PREFIX, CLASSICAL_MINI } from './classical-mini';
+
+/** Registers the `music21` NoteSource and the `seed-midi` Sink. */
+export const midiIoModule = new ContainerModule(({ bind }) => {
+  bind(StageFactory).toConstantValue(music21SourceFactory);
+  bind(StageFactory).toConstantValue(seedMidiSinkFactory);
+});

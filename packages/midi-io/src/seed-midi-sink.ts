@@ -1,0 +1,76 @@
+import { ConfigError, InputError, OptionReader, Sink, SinkWriteOptions, StageFactory, writeFileAtomic } from '@piano-lstm/core';
+import { Midi } from '@tonejs/midi';
+import { keyOfPitchName } from './music21-spelling';
+
+export interface SeedMidiOptions {
+  /** quarters between consecutive tokens (the seed: 0.5) */
+  step: number;
+  /** length of every note in quarters (the seed relies on music21's default 1.0) */
+  noteLength: number;
+}
+
+const PPQ = 480;
+const VELOCITY = 90;
+const CHORD_OCTAVE_BASE = 60;
+
+/**
+ * The MIDI keys a token stands for, as the seed's `create_midi()` reads it: a token with a `.` or
+ * made only of digits is a chord of pitch classes placed in octave 4 (`4.9` → E4 A4, `11` → B4);
+ * anything else is a pitch name (`B-4` → 70).
+ */
+export function tokenKeys(token: string): number[] {
+  if (token.includes('.') || /^\d+$/.test(token)) {
+    const parts = token.split('.');
+    const keys = parts.map((p) => (/^\d+$/.test(p) && Number(p) < 12 ? CHORD_OCTAVE_BASE + Number(p) : NaN));
+    if (keys.some(Number.isNaN)) throw new InputError(`token '${token}' is not a chord of pitch classes 0..11 joined by '.'`);
+    return keys;
+  }
+  const key = keyOfPitchName(token);
+  if (key === undefined) throw new InputError(`token '${token}' is neither a pitch name (like C#4, B-2) nor a chord (like 0.4.7)`);
+  return [key];
+}
+
+/** The seed's writer: one piano track, 120 bpm, 4/4, a token every `step` quarters, velocity 90. */
+export function seedMidiBytes(tokens: readonly string[], options: SeedMidiOptions = { step: 0.5, noteLength: 1 }): Uint8Array {
+  const midi = new Midi();
+  midi.header.setTempo(120);
+  midi.header.timeSignatures.push({ ticks: 0, timeSignature: [4, 4] });
+  midi.header.update();
+  const track = midi.addTrack();
+  track.name = 'Piano';
+  track.instrument.number = 0;
+  tokens.forEach((token, i) => {
+    const ticks = Math.round(i * options.step * PPQ);
+    for (const key of tokenKeys(token)) {
+      track.addNote({ midi: key, ticks, durationTicks: Math.round(options.noteLength * PPQ), velocity: VELOCITY / 127 });
+    }
+  });
+  return midi.toArray();
+}
+
+export class SeedMidiSink implements Sink {
+  readonly extension = '.mid';
+  constructor(readonly options: SeedMidiOptions) {}
+
+  async write(tokens: readonly string[], outPath: string, options: SinkWriteOptions = {}): Promise<string> {
+    writeFileAtomic(outPath, seedMidiBytes(tokens, this.options), { force: options.force });
+    return outPath;
+  }
+}
+
+export function parseSeedMidiOptions(raw: unknown, at: string): SeedMidiOptions {
+  const r = new OptionReader(raw, at);
+  const step = r.number('step', { default: 0.5, min: 0, minExclusive: true, max: 64 });
+  const noteLength = r.number('noteLength', { default: 1, min: 0, minExclusive: true, max: 64 });
+  r.done();
+  if (!Number.isFinite(step * PPQ)) throw new ConfigError(`${at}.step`, `${step} is not a usable step`);
+  return { step, noteLength };
+}
+
+export const seedMidiSinkFactory: StageFactory<Sink, SeedMidiOptions> = {
+  stage: 'Sink',
+  type: 'seed-midi',
+  description: 'tokens → one piano track, 120 bpm, a token every 0.5 quarter, notes 1 quarter long (the seed)',
+  parseOptions: parseSeedMidiOptions,
+  create: (options) => new SeedMidiSink(options),
+};
