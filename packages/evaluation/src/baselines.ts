@@ -1,0 +1,145 @@
+import { OptionReader } from '@piano-lstm/core';
+import { KneserNeyModel, TokenIds } from './kneser-ney';
+
+export interface BaselineOptions {
+  /** Order of the Kneser–Ney model. */
+  n: number;
+  /**
+   * Score only targets at this position or later in each validation sequence, so the baselines
+   * are measured on the same targets as a model that needs a full window (pass the sequence length).
+   */
+  startAt: number;
+  /** One fixed discount for every order instead of n1 / (n1 + 2 n2) (for experiments and tests). */
+  discount?: number;
+}
+
+export const DEFAULT_NGRAM_ORDER = 5;
+
+/** Validates baseline options (`evaluation.baselines` in a config, or the trainer's call). */
+export function parseBaselineOptions(raw: unknown, path = 'baselines'): BaselineOptions {
+  const r = new OptionReader(raw, path);
+  const n = r.int('n', { default: DEFAULT_NGRAM_ORDER, min: 1, max: 12 });
+  const startAt = r.int('startAt', { default: 0, min: 0 });
+  const discount = r.number('discount', { min: 0, max: 1, minExclusive: true });
+  r.done();
+  return discount === undefined ? { n, startAt } : { n, startAt, discount };
+}
+
+/** Held-out score of one predictor: mean −ln p(target) and the share of targets that were its top guess. */
+export interface HeldOutScore {
+  /** Cross-entropy in nats per token (comparable to Keras' categorical cross-entropy loss); null without targets. */
+  nats_per_token: number | null;
+  accuracy: number | null;
+  /** Targets scored. */
+  tokens: number;
+}
+
+export interface Baselines {
+  unigram: HeldOutScore & { smoothing: 'add-one' };
+  kneser_ney: HeldOutScore & { n: number; discounts: number[] };
+  /** Training types + 1 for unseen tokens. */
+  vocab_size: number;
+  /** Validation targets never seen in training (scored as the unknown token). */
+  unknown_targets: number;
+}
+
+/**
+ * Unigram (add-one) and interpolated Kneser–Ney baselines fitted on `trainSeqs`, scored on every
+ * target of `valSeqs` (from `startAt` on). Sequences are token lists (one per piece).
+ */
+export function computeBaselines(trainSeqs: readonly (readonly string[])[], valSeqs: readonly (readonly string[])[], options: Partial<BaselineOptions> = {}): Baselines {
+  const opts = parseBaselineOptions(options);
+  const vocab = new TokenIds(trainSeqs);
+  const train = trainSeqs.map((s) => vocab.encode(s));
+  const val = valSeqs.map((s) => vocab.encode(s));
+
+  const unigramCounts = new Float64Array(vocab.size);
+  let trainTokens = 0;
+  for (const s of train) for (const id of s) {
+    unigramCounts[id]++;
+    trainTokens++;
+  }
+  let mostFrequent = 0;
+  for (let id = 1; id < vocab.size; id++) if (unigramCounts[id] > unigramCounts[mostFrequent]) mostFrequent = id;
+  const unigramDenominator = trainTokens + vocab.size;
+
+  const kn = new KneserNeyModel(opts.n, vocab, train, opts.discount);
+  const uni = { nll: 0, hits: 0 };
+  const knScore = { nll: 0, hits: 0 };
+  let scored = 0;
+  let unknown = 0;
+  for (const seq of val) {
+    for (let i = opts.startAt; i < seq.length; i++) {
+      const target = seq[i];
+      scored++;
+      if (target === TokenIds.UNKNOWN) unknown++;
+      uni.nll -= Math.log((unigramCounts[target] + 1) / unigramDenominator);
+      if (target === mostFrequent) uni.hits++;
+      const dist = kn.distribution(seq.slice(Math.max(0, i - opts.n + 1), i));
+      knScore.nll -= Math.log(dist[target]);
+      if (argmax(dist) === target) knScore.hits++;
+    }
+  }
+  const score = (s: { nll: number; hits: number }): HeldOutScore => ({
+    nats_per_token: scored ? s.nll / scored : null,
+    accuracy: scored ? s.hits / scored : null,
+    tokens: scored,
+  });
+  return {
+    unigram: { ...score(uni), smoothing: 'add-one' },
+    kneser_ney: { ...score(knScore), n: opts.n, discounts: kn.discounts },
+    vocab_size: vocab.size,
+    unknown_targets: unknown,
+  };
+}
+
+/** Ties go to the lowest id, so the result does not depend on iteration order. */
+function argmax(values: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+export interface ModelScore {
+  /** The model's validation cross-entropy in nats per token (its `val_loss`). */
+  nats_per_token: number | null;
+  accuracy?: number | null;
+}
+
+export interface BaselineComparison {
+  model: { nats_per_token: number | null; accuracy: number | null };
+  unigram: HeldOutScore;
+  kneser_ney: HeldOutScore & { n: number };
+  beats_unigram: boolean | null;
+  beats_kneser_ney: boolean | null;
+  /** Set when the model does not beat the n-gram baseline: one line meant for the terminal and the report. */
+  flag: string | null;
+}
+
+/** Puts the model next to the baselines; lower cross-entropy wins. A model that does not beat Kneser–Ney is flagged. */
+export function compareWithBaselines(model: ModelScore, baselines: Baselines): BaselineComparison {
+  const m = model.nats_per_token ?? null;
+  const beats = (b: number | null) => (m === null || b === null || !Number.isFinite(m) ? null : m < b);
+  const beatsUnigram = beats(baselines.unigram.nats_per_token);
+  const beatsKn = beats(baselines.kneser_ney.nats_per_token);
+  let flag: string | null = null;
+  if (beatsKn === false) {
+    flag =
+      `validation loss ${m!.toFixed(4)} nats/token does not beat the ${baselines.kneser_ney.n}-gram Kneser-Ney baseline ` +
+      `(${baselines.kneser_ney.nats_per_token!.toFixed(4)})` +
+      (beatsUnigram === false ? ` nor even the unigram baseline (${baselines.unigram.nats_per_token!.toFixed(4)})` : '') +
+      ': the model has not learned more than local token statistics';
+  }
+  return {
+    model: { nats_per_token: m, accuracy: model.accuracy ?? null },
+    unigram: strip(baselines.unigram),
+    kneser_ney: { ...strip(baselines.kneser_ney), n: baselines.kneser_ney.n },
+    beats_unigram: beatsUnigram,
+    beats_kneser_ney: beatsKn,
+    flag,
+  };
+}
+
+function strip(s: HeldOutScore): HeldOutScore {
+  return { nats_per_token: s.nats_per_token, accuracy: s.accuracy, tokens: s.tokens };
+}

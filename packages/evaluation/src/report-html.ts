@@ -1,0 +1,440 @@
+import * as path from 'node:path';
+import type { Evaluation, MetricKey, PieceEvaluation } from './evaluate-pieces';
+import { METRIC_KEYS } from './evaluate-pieces';
+import { formatMetric, METRIC_INFO } from './metric-info';
+import type { Note } from './note';
+import type { EpochMetrics, RunFolderContents } from './run-folder';
+
+export interface ReportSample {
+  name: string;
+  path: string;
+  notes: Note[];
+  bpm: number;
+  metrics: PieceEvaluation | null;
+  /** Why the sample could not be read (then it has no notes). */
+  error?: string;
+}
+
+/** Everything the page shows, gathered by `writeReport`. */
+export interface ReportData {
+  run: RunFolderContents;
+  generatedAt: Date;
+  evaluation: Evaluation | null;
+  /** Why the corpus column is missing or partial. */
+  corpusNote: string | null;
+  samples: ReportSample[];
+}
+
+/** The whole report as one self-contained HTML page: inline CSS, SVG and script, no network. */
+export function renderReport(d: ReportData): string {
+  const { run } = d;
+  const flag = run.evaluation?.comparison.flag;
+  const title = `piano-lstm report — ${run.name}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; media-src 'none'">
+<link rel="icon" href="data:,">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+  <h1>${esc(run.name)}</h1>
+  <p class="muted">${esc(run.dir)} · report written ${esc(d.generatedAt.toISOString().replace('T', ' ').slice(0, 19))} UTC</p>
+</header>
+${flag ? `<p class="flag" role="alert">⚠ ${esc(flag)}</p>` : ''}
+${run.warnings.length ? `<ul class="warnings">${run.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
+<main>
+${runSection(d)}
+${corpusSection(d)}
+${trainingSection(d)}
+${metricsSection(d)}
+${samplesSection(d)}
+${configSection(d)}
+</main>
+<script type="application/json" id="piano-lstm-samples">${jsonForScript(
+    d.samples.map((s) => ({
+      name: s.name,
+      bpm: s.bpm,
+      end: s.notes.reduce((e, n) => Math.max(e, n.onset + n.duration), 0),
+      notes: s.notes.map((n) => [n.pitch, round(n.onset), round(n.duration), n.velocity]),
+    })),
+  )}</script>
+<script>${PLAYER_JS}</script>
+</body>
+</html>
+`;
+}
+
+function runSection(d: ReportData): string {
+  const c = d.run.config ?? {};
+  const stage = (k: string) => {
+    const s = c[k] as { type?: unknown } | undefined;
+    return s && typeof s === 'object' && typeof s.type === 'string' ? s.type : '—';
+  };
+  const epochs = d.run.epochs;
+  const seconds = epochs.reduce((s, e) => s + (typeof e.seconds === 'number' ? e.seconds : 0), 0);
+  const rows: [string, string][] = [
+    ['backend', [d.run.evaluation?.backend, typeof c.backend === 'string' ? `configured: ${c.backend}` : null].filter(Boolean).join(' · ') || '—'],
+    ['seed', c.seed === undefined ? '—' : String(c.seed)],
+    ['source / encoder / model', `${stage('source')} / ${stage('encoder')} / ${stage('model')}`],
+    ['trainer / sampler / sink', `${stage('trainer')} / ${stage('sampler')} / ${stage('sink')}`],
+    ['epochs', epochs.length ? `${epochs.length}${seconds ? ` in ${formatDuration(seconds)}` : ''}` : '—'],
+    ['vocabulary', d.run.vocab ? `${d.run.vocab.length} tokens` : '—'],
+    ['samples', String(d.samples.length)],
+  ];
+  return `<section id="run"><h2>Run</h2>${keyValueTable(rows)}</section>`;
+}
+
+function corpusSection(d: ReportData): string {
+  const corpus = d.run.corpus;
+  if (!corpus) return `<section id="corpus"><h2>Corpus</h2><p class="muted">No corpus.json in this run folder.</p></section>`;
+  const rows: [string, string][] = [
+    ['files used', String(corpus.files.length)],
+    ['files skipped', String(corpus.skipped.length)],
+    ['tokens', corpus.tokens === null ? '—' : corpus.tokens.toLocaleString('en-US')],
+    ['vocabulary', corpus.vocab_size === null ? (d.run.vocab ? String(d.run.vocab.length) : '—') : String(corpus.vocab_size)],
+  ];
+  const skipped = corpus.skipped.length
+    ? `<details><summary>${corpus.skipped.length} skipped file(s)</summary><table class="list"><tr><th>file</th><th>reason</th></tr>${corpus.skipped
+        .map((s) => `<tr><td>${esc(path.basename(s.path))}</td><td>${esc(s.reason)}</td></tr>`)
+        .join('')}</table></details>`
+    : '';
+  const used = corpus.files.length
+    ? `<details><summary>${corpus.files.length} file(s) used</summary><table class="list"><tr><th>file</th><th>tokens</th></tr>${corpus.files
+        .map((f) => `<tr><td>${esc(path.basename(f.path))}</td><td class="num">${f.tokens ?? '—'}</td></tr>`)
+        .join('')}</table></details>`
+    : '';
+  return `<section id="corpus"><h2>Corpus</h2>${keyValueTable(rows)}${used}${skipped}</section>`;
+}
+
+function trainingSection(d: ReportData): string {
+  const ev = d.run.evaluation;
+  const baselines = ev
+    ? [
+        { label: `${ev.comparison.kneser_ney.n}-gram Kneser-Ney`, value: ev.comparison.kneser_ney.nats_per_token },
+        { label: 'unigram', value: ev.comparison.unigram.nats_per_token },
+      ]
+    : [];
+  const chart = d.run.epochs.length
+    ? lossChart(d.run.epochs, baselines)
+    : `<p class="muted">No metrics.jsonl yet: the loss curves appear after the first epoch.</p>`;
+  let table = '';
+  if (ev) {
+    const c = ev.comparison;
+    const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
+    const nats = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
+    table = `<h3>Held-out likelihood (${c.kneser_ney.tokens.toLocaleString('en-US')} validation tokens)</h3>
+<table class="metrics" id="baselines"><tr><th></th><th>cross-entropy (nats/token)</th><th>accuracy</th></tr>
+<tr class="${c.beats_kneser_ney === false ? 'bad' : 'good'}"><td>model</td><td class="num">${nats(c.model.nats_per_token)}</td><td class="num">${pct(c.model.accuracy)}</td></tr>
+<tr><td>${c.kneser_ney.n}-gram Kneser-Ney</td><td class="num">${nats(c.kneser_ney.nats_per_token)}</td><td class="num">${pct(c.kneser_ney.accuracy)}</td></tr>
+<tr><td>unigram (add-one)</td><td class="num">${nats(c.unigram.nats_per_token)}</td><td class="num">${pct(c.unigram.accuracy)}</td></tr></table>`;
+  } else {
+    table = `<p class="muted">No evaluation.json: baselines are computed at the end of training when the run has a validation split.</p>`;
+  }
+  return `<section id="training"><h2>Training</h2>${chart}${table}</section>`;
+}
+
+function metricsSection(d: ReportData): string {
+  const ev = d.evaluation;
+  if (!ev || ev.samples.n_pieces === 0) {
+    return `<section id="metrics"><h2>Music metrics</h2><p class="muted">No readable samples in samples/.</p></section>`;
+  }
+  const corpus = ev.corpus;
+  const head = `<tr><th>metric</th><th>samples (mean of ${ev.samples.n_pieces})</th><th>corpus (mean of ${corpus?.n_pieces ?? 0})</th></tr>`;
+  const rows = METRIC_KEYS.map(
+    (k) =>
+      `<tr><td title="${esc(METRIC_INFO[k].help)}">${esc(METRIC_INFO[k].label)} <code>${k}</code></td><td class="num">${formatMetric(k, ev.samples.mean[k], true)}</td><td class="num">${corpus ? formatMetric(k, corpus.mean[k], true) : '—'}</td></tr>`,
+  ).join('');
+  const note = d.corpusNote ? `<p class="muted">${esc(d.corpusNote)}</p>` : '';
+  const perSampleKeys: MetricKey[] = ['n_notes', 'pitch_range', 'pitch_class_entropy', 'scale_consistency', 'polyphony', 'empty_beat_rate', 'loop_rate', 'pitch_class_js_distance', 'ioi_js_distance', 'longest_copy'];
+  const perSample = `<h3>Per sample</h3><div class="scroll"><table class="metrics" id="per-sample"><tr><th>sample</th>${perSampleKeys
+    .map((k) => `<th title="${esc(METRIC_INFO[k].help)}">${esc(METRIC_INFO[k].label)}</th>`)
+    .join('')}</tr>${ev.samples.pieces
+    .map(
+      (p) =>
+        `<tr><td>${esc(path.basename(p.path))}</td>${perSampleKeys
+          .map((k) => `<td class="num"${k === 'longest_copy' && p.longest_copy_source ? ` title="from ${esc(path.basename(p.longest_copy_source))}"` : ''}>${formatMetric(k, p[k])}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('')}</table></div>`;
+  return `<section id="metrics"><h2>Music metrics</h2>${note}<table class="metrics" id="metrics-table">${head}${rows}</table>${perSample}
+<p class="muted">Loops: units of ${ev.loop.minPeriod}–${ev.loop.maxPeriod} onsets repeated back-to-back. Copies and loops are counted in onsets (a note or a chord).</p></section>`;
+}
+
+function samplesSection(d: ReportData): string {
+  if (!d.samples.length) return `<section id="samples"><h2>Samples</h2><p class="muted">No samples/*.mid in this run folder.</p></section>`;
+  const items = d.samples
+    .map((s, i) => {
+      const seconds = (s.notes.reduce((e, n) => Math.max(e, n.onset + n.duration), 0) * 60) / s.bpm;
+      const controls = s.notes.length
+        ? `<button type="button" class="play" data-sample="${i}" aria-label="play ${esc(s.name)}">▶ Play</button><span class="muted"> ${s.notes.length} notes · ${formatDuration(seconds)} at ${Math.round(s.bpm)} bpm</span>`
+        : `<span class="muted">${esc(s.error ?? 'no notes')}</span>`;
+      return `<article class="sample" id="sample-${i}"><h3>${esc(s.name)}</h3><div class="controls">${controls}</div>${pianoRoll(s.notes, i)}</article>`;
+    })
+    .join('\n');
+  return `<section id="samples"><h2>Samples</h2>${items}</section>`;
+}
+
+function configSection(d: ReportData): string {
+  const body = d.run.configText ? `<pre>${esc(d.run.configText)}</pre>` : `<p class="muted">No config.yaml in this run folder.</p>`;
+  return `<section id="config"><h2>Resolved config</h2>${body}</section>`;
+}
+
+/** Loss and validation loss per epoch, with the baselines as dashed lines when known. */
+export function lossChart(epochs: readonly EpochMetrics[], baselines: { label: string; value: number | null }[] = []): string {
+  const W = 760;
+  const H = 300;
+  const m = { l: 60, r: 215, t: 16, b: 42 };
+  const series = [
+    { key: 'loss', label: 'loss', color: '#2563eb' },
+    { key: 'val_loss', label: 'val_loss', color: '#dc2626' },
+  ]
+    .map((s) => ({ ...s, points: epochs.filter((e) => isNum(e[s.key])).map((e) => [e.epoch, e[s.key] as number] as [number, number]) }))
+    .filter((s) => s.points.length > 0);
+  const lines = baselines.filter((b): b is { label: string; value: number } => b.value !== null && Number.isFinite(b.value));
+  const ys = [...series.flatMap((s) => s.points.map((p) => p[1])), ...lines.map((b) => b.value)];
+  if (!ys.length) return `<p class="muted">metrics.jsonl has no loss values.</p>`;
+  const xs = epochs.map((e) => e.epoch);
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs) === x0 ? x0 + 1 : Math.max(...xs);
+  const [y0, y1, yTicks] = niceScale(Math.min(...ys), Math.max(...ys));
+  const px = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const xTicks = niceScale(x0, x1, 8)[2].filter((t) => Number.isInteger(t) && t >= x0 && t <= x1);
+  const grid = [
+    ...yTicks.map((t) => `<line x1="${m.l}" x2="${W - m.r}" y1="${f(py(t))}" y2="${f(py(t))}" class="grid"/><text x="${m.l - 6}" y="${f(py(t) + 4)}" text-anchor="end">${fmtTick(t)}</text>`),
+    ...xTicks.map((t) => `<line x1="${f(px(t))}" x2="${f(px(t))}" y1="${H - m.b}" y2="${H - m.b + 4}" class="axis"/><text x="${f(px(t))}" y="${H - m.b + 16}" text-anchor="middle">${t}</text>`),
+  ].join('');
+  const paths = series
+    .map(
+      (s) =>
+        `<polyline class="series" data-series="${s.key}" fill="none" stroke="${s.color}" stroke-width="2" points="${s.points.map(([x, y]) => `${f(px(x))},${f(py(y))}`).join(' ')}"/>` +
+        (s.points.length <= 60 ? s.points.map(([x, y]) => `<circle cx="${f(px(x))}" cy="${f(py(y))}" r="2.5" fill="${s.color}"><title>epoch ${x}: ${s.label} ${y.toFixed(4)}</title></circle>`).join('') : ''),
+    )
+    .join('');
+  const dashed = lines
+    .map((b) => `<line x1="${m.l}" x2="${W - m.r}" y1="${f(py(b.value))}" y2="${f(py(b.value))}" stroke="#6b7280" stroke-dasharray="5 4"><title>${esc(b.label)}: ${b.value.toFixed(4)}</title></line>`)
+    .join('');
+  const legend = [
+    ...series.map((s) => ({ label: s.label, color: s.color, dash: '' })),
+    ...lines.map((b) => ({ label: `${b.label} (${b.value.toFixed(3)})`, color: '#6b7280', dash: ' stroke-dasharray="5 4"' })),
+  ]
+    .map((it, i) => `<line x1="${W - m.r + 12}" x2="${W - m.r + 36}" y1="${m.t + 8 + i * 18}" y2="${m.t + 8 + i * 18}" stroke="${it.color}" stroke-width="2"${it.dash}/><text x="${W - m.r + 42}" y="${m.t + 12 + i * 18}">${esc(it.label)}</text>`)
+    .join('');
+  return `<svg class="chart" id="loss-chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="loss per epoch">
+<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" class="plot"/>${grid}${dashed}${paths}${legend}
+<text x="${(m.l + W - m.r) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>
+<text transform="translate(14 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">cross-entropy (nats/token)</text>
+</svg>`;
+}
+
+/** Notes as rectangles: time across (quarters), pitch up; a dashed line every 4 quarters. */
+export function pianoRoll(notes: readonly Note[], index: number): string {
+  if (!notes.length) return `<svg class="roll empty" id="roll-${index}" viewBox="0 0 100 10"></svg>`;
+  const UNIT_X = 16;
+  const UNIT_Y = 6;
+  const lo = Math.min(...notes.map((n) => n.pitch)) - 1;
+  const hi = Math.max(...notes.map((n) => n.pitch)) + 1;
+  const end = Math.max(...notes.map((n) => n.onset + n.duration));
+  const w = Math.max(1, end) * UNIT_X;
+  const h = (hi - lo + 1) * UNIT_Y;
+  const y = (p: number) => (hi - p) * UNIT_Y;
+  const bars: string[] = [];
+  for (let q = 4; q < end; q += 4) bars.push(`<line x1="${q * UNIT_X}" x2="${q * UNIT_X}" y1="0" y2="${h}" class="bar"/>`);
+  const cs: string[] = [];
+  for (let p = lo; p <= hi; p++) if (p % 12 === 0) cs.push(`<rect x="0" y="${y(p)}" width="${w}" height="${UNIT_Y}" class="c-row"/>`);
+  const rects = notes
+    .map((n) => `<rect x="${f(n.onset * UNIT_X)}" y="${y(n.pitch) + 0.5}" width="${f(Math.max(1, n.duration * UNIT_X - 1))}" height="${UNIT_Y - 1}" fill="hsl(${(n.pitch % 12) * 30} 65% ${70 - (n.velocity / 127) * 35}%)" class="note"/>`)
+    .join('');
+  const height = Math.min(260, Math.max(110, h * 1.5));
+  return `<svg class="roll" id="roll-${index}" viewBox="0 0 ${f(w)} ${h}" preserveAspectRatio="none" style="height:${Math.round(height)}px" role="img" aria-label="piano roll: ${notes.length} notes, MIDI pitches ${lo + 1}–${hi - 1}">${cs.join('')}${bars.join('')}${rects}<line class="playhead" x1="0" x2="0" y1="0" y2="${h}" visibility="hidden"/></svg>`;
+}
+
+function keyValueTable(rows: [string, string][]): string {
+  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+}
+
+/** Round bounds and ~5 ticks covering [lo, hi]. */
+function niceScale(lo: number, hi: number, count = 5): [number, number, number[]] {
+  if (hi - lo < 1e-9) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((s) => s * mag).find((s) => s >= raw) ?? 10 * mag;
+  const a = Math.floor(lo / step) * step;
+  const b = Math.ceil(hi / step) * step;
+  const ticks: number[] = [];
+  for (let t = a; t <= b + step / 2; t += step) ticks.push(Number(t.toFixed(10)));
+  return [a, b, ticks];
+}
+
+function fmtTick(t: number): string {
+  return Math.abs(t) >= 10 || Number.isInteger(t) ? String(t) : t.toFixed(2).replace(/0$/, '');
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const mins = Math.floor(seconds / 60);
+  return mins < 60 ? `${mins} min ${Math.round(seconds % 60)} s` : `${Math.floor(mins / 60)} h ${mins % 60} min`;
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function f(v: number): string {
+  return String(Math.round(v * 100) / 100);
+}
+
+function round(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}
+
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON safe inside a <script> element: no `</script>` or `<!--` can appear. */
+function jsonForScript(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const CSS = `
+:root { color-scheme: light; --fg: #111827; --muted: #6b7280; --line: #e5e7eb; --accent: #2563eb; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 1000px; padding: 24px; }
+h1 { margin: 0 0 4px; font-size: 26px; } h2 { margin: 32px 0 10px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 16px; margin: 18px 0 6px; }
+.muted { color: var(--muted); }
+.flag { background: #fef3c7; border: 1px solid #f59e0b; padding: 10px 14px; border-radius: 6px; }
+.warnings { background: #fef2f2; border: 1px solid #fca5a5; padding: 8px 28px; border-radius: 6px; }
+table { border-collapse: collapse; } th, td { padding: 4px 10px; text-align: left; border-bottom: 1px solid var(--line); vertical-align: top; }
+.kv th { font-weight: 500; color: var(--muted); width: 220px; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+.metrics th { font-weight: 600; } tr.bad td { background: #fef2f2; } tr.good td:first-child { font-weight: 600; }
+code { font-size: 12px; color: var(--muted); } pre { background: #f9fafb; border: 1px solid var(--line); padding: 12px; overflow: auto; font-size: 13px; }
+.scroll { overflow-x: auto; } .list td, .list th { font-size: 13px; }
+svg.chart { width: 100%; max-width: 800px; height: auto; font-size: 12px; fill: var(--fg); }
+svg.chart .plot { fill: #fafafa; stroke: var(--line); } svg.chart .grid { stroke: var(--line); } svg.chart .axis { stroke: var(--muted); }
+.sample { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px 14px; margin: 14px 0; }
+.sample h3 { margin: 6px 0; } .controls { margin-bottom: 8px; }
+button.play { font: inherit; padding: 4px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; min-width: 90px; }
+button.play.playing { background: white; color: var(--accent); }
+svg.roll { display: block; width: 100%; background: #fcfcfd; border: 1px solid var(--line); }
+svg.roll .c-row { fill: #f1f5f9; } svg.roll .bar { stroke: #d1d5db; stroke-width: 0.5; vector-effect: non-scaling-stroke; }
+svg.roll .playhead { stroke: #ef4444; stroke-width: 2; vector-effect: non-scaling-stroke; }
+`;
+
+/**
+ * The in-page player: a small additive synth (triangle + sine octave, piano-like decay) scheduled a
+ * second ahead with the Web Audio clock. `window.__pianoLstmPlayer` exposes its state for tests.
+ */
+const PLAYER_JS = `
+(function () {
+  'use strict';
+  var samples = JSON.parse(document.getElementById('piano-lstm-samples').textContent);
+  var player = { context: null, scheduled: 0, playing: null, startedAt: null };
+  window.__pianoLstmPlayer = player;
+  var timer = null, voices = [], master = null;
+
+  function audio() {
+    if (!player.context) {
+      var AC = window.AudioContext || window.webkitAudioContext;
+      player.context = new AC();
+      var comp = player.context.createDynamicsCompressor();
+      master = player.context.createGain();
+      master.gain.value = 0.8;
+      master.connect(comp);
+      comp.connect(player.context.destination);
+    }
+    return player.context;
+  }
+
+  function voice(ac, pitch, velocity, start, duration) {
+    var freq = 440 * Math.pow(2, (pitch - 69) / 12);
+    var peak = 0.03 + 0.12 * (velocity / 127);
+    var end = start + Math.max(0.05, duration);
+    var env = ac.createGain();
+    env.gain.setValueAtTime(0, start);
+    env.gain.linearRampToValueAtTime(peak, start + 0.008);
+    env.gain.setTargetAtTime(peak * 0.3, start + 0.008, 0.3);
+    env.gain.setTargetAtTime(0, end, 0.07);
+    var body = ac.createOscillator();
+    body.type = 'triangle';
+    body.frequency.value = freq;
+    var shimmer = ac.createOscillator();
+    shimmer.type = 'sine';
+    shimmer.frequency.value = freq * 2;
+    var shimmerGain = ac.createGain();
+    shimmerGain.gain.value = 0.25;
+    body.connect(env);
+    shimmer.connect(shimmerGain);
+    shimmerGain.connect(env);
+    env.connect(master);
+    [body, shimmer].forEach(function (o) { o.start(start); o.stop(end + 0.5); voices.push(o); });
+  }
+
+  function setButton(i, playing) {
+    var b = document.querySelector('button.play[data-sample="' + i + '"]');
+    if (!b) return;
+    b.textContent = playing ? '■ Stop' : '▶ Play';
+    b.classList.toggle('playing', playing);
+  }
+
+  function playhead(i, quarter) {
+    var line = document.querySelector('#roll-' + i + ' .playhead');
+    if (!line) return;
+    if (quarter === null) { line.setAttribute('visibility', 'hidden'); return; }
+    line.setAttribute('x1', String(quarter * 16));
+    line.setAttribute('x2', String(quarter * 16));
+    line.setAttribute('visibility', 'visible');
+  }
+
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    voices.forEach(function (o) { try { o.stop(); } catch (e) { /* already stopped */ } });
+    voices = [];
+    if (player.playing !== null) { setButton(player.playing, false); playhead(player.playing, null); }
+    player.playing = null;
+  }
+
+  function play(i) {
+    stop();
+    var ac = audio();
+    if (ac.state === 'suspended') ac.resume();
+    var s = samples[i];
+    var spq = 60 / s.bpm;
+    var t0 = ac.currentTime + 0.1;
+    var next = 0;
+    player.playing = i;
+    player.startedAt = t0;
+    setButton(i, true);
+    function pump() {
+      var horizon = ac.currentTime + 1;
+      while (next < s.notes.length && t0 + s.notes[next][1] * spq < horizon) {
+        var n = s.notes[next++];
+        voice(ac, n[0], n[3], t0 + n[1] * spq, n[2] * spq);
+        player.scheduled++;
+      }
+      var q = (ac.currentTime - t0) / spq;
+      playhead(i, Math.max(0, q));
+      if (next >= s.notes.length && q > s.end + 0.5) stop();
+    }
+    pump();
+    timer = setInterval(pump, 50);
+  }
+
+  document.querySelectorAll('button.play').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var i = Number(b.getAttribute('data-sample'));
+      if (player.playing === i) stop(); else play(i);
+    });
+  });
+  player.play = play;
+  player.stop = stop;
+})();
+`;

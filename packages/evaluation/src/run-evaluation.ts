@@ -1,0 +1,50 @@
+import * as path from 'node:path';
+import { writeFileAtomic } from '@piano-lstm/core';
+import { BaselineComparison, BaselineOptions, Baselines, compareWithBaselines, computeBaselines, ModelScore } from './baselines';
+
+/** Name of the held-out evaluation file in a run folder. */
+export const EVALUATION_FILE = 'evaluation.json';
+
+/** What `evaluation.json` holds: the baselines on the run's validation split and the model next to them. */
+export interface RunEvaluation {
+  /** The backend the model trained on (`node`, `wasm`, `cpu`, or a plugin's). */
+  backend?: string;
+  baselines: Baselines;
+  comparison: BaselineComparison;
+}
+
+/**
+ * For the trainer at the end of training: baselines fitted on the training pieces' tokens, scored on
+ * the validation pieces' tokens, and the model's validation loss/accuracy compared with them.
+ */
+export function evaluateHeldOut(
+  trainSeqs: readonly (readonly string[])[],
+  valSeqs: readonly (readonly string[])[],
+  model: ModelScore,
+  options: Partial<BaselineOptions> & { backend?: string } = {},
+): RunEvaluation {
+  const { backend, ...baselineOptions } = options;
+  const baselines = computeBaselines(trainSeqs, valSeqs, baselineOptions);
+  return { ...(backend ? { backend } : {}), baselines, comparison: compareWithBaselines(model, baselines) };
+}
+
+/** Writes `evaluation.json` atomically (replacing an older one) and returns its path. */
+export function writeRunEvaluation(runDir: string, evaluation: RunEvaluation): string {
+  const file = path.join(runDir, EVALUATION_FILE);
+  writeFileAtomic(file, `${JSON.stringify(evaluation, null, 2)}\n`, { force: true });
+  return file;
+}
+
+/** One line per model/baseline for the terminal, e.g. at the end of training. */
+export function formatComparison(c: BaselineComparison): string[] {
+  const f = (v: number | null, digits = 4) => (v === null ? '—' : v.toFixed(digits));
+  const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
+  const lines = [
+    `validation cross-entropy (nats/token) and accuracy on ${c.kneser_ney.tokens} tokens:`,
+    `  model             ${f(c.model.nats_per_token).padStart(8)}  ${pct(c.model.accuracy).padStart(6)}`,
+    `  ${`${c.kneser_ney.n}-gram Kneser-Ney`.padEnd(17)} ${f(c.kneser_ney.nats_per_token).padStart(8)}  ${pct(c.kneser_ney.accuracy).padStart(6)}`,
+    `  unigram           ${f(c.unigram.nats_per_token).padStart(8)}  ${pct(c.unigram.accuracy).padStart(6)}`,
+  ];
+  if (c.flag) lines.push(`warning: ${c.flag}`);
+  return lines;
+}
