@@ -1,5 +1,5 @@
 // Short timing of forward+backward through a stack of native LSTM layers (for `piano-lstm bench`).
-import { getThreads, NativeLstmLayer, setThreads } from './native';
+import { getThreads, NativeLstmLayer, setThreads, sharedScratchpadBytes } from './native';
 
 export interface NativeLstmBenchOptions {
   /** steps */
@@ -33,7 +33,7 @@ export interface NativeLstmBenchResult {
   boundaryMs: number;
   threads: number;
   layers: Array<{ I: number; H: number }>;
-  /** native bytes held by the stack (workspaces etc.) */
+  /** native bytes held by the stack: the layers plus the shared oneDNN scratchpad */
   nativeBytes: number;
 }
 
@@ -120,7 +120,7 @@ export function benchNativeLstm(opts: NativeLstmBenchOptions): NativeLstmBenchRe
       boundaryMs: Math.max(0, msPerBatch - c),
       threads,
       layers: dims,
-      nativeBytes: layers.reduce((s, l) => s + l.nativeBytes(), 0),
+      nativeBytes: layers.reduce((s, l) => s + l.nativeBytes(), 0) + sharedScratchpadBytes(),
     };
   } finally {
     for (const l of layers) l.dispose();

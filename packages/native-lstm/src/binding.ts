@@ -44,8 +44,23 @@ export interface RawLayer {
     cOut: Float32Array | null,
   ): { h: Float32Array; c: Float32Array };
   timings(): { copyInMs: number; computeMs: number; copyOutMs: number };
-  nativeBytes(): number;
+  nativeMemory(): NativeMemoryReport;
   dispose(): void;
+}
+
+export interface NativeMemoryReport {
+  /** training workspace kept between forward and backward (gates, states) */
+  workspace: number;
+  /** scratchpad this layer needs; it lives in ONE process-wide buffer (see sharedScratchpadBytes), not in total */
+  scratchpad: number;
+  /** native copies of x, y, dy, dx and the zero initial states */
+  data: number;
+  /** diff weights (in the primitive's layout, plus the Keras-layout copy when it differs) */
+  gradients: number;
+  /** weights (Keras layout, plus reordered copies, e.g. ldgoi for backward) */
+  weights: number;
+  /** workspace + data + gradients + weights */
+  total: number;
 }
 
 export interface RawGrads {
@@ -59,6 +74,7 @@ export interface RawAddon {
   Layer: new (T: number, B: number, I: number, H: number) => RawLayer;
   getThreads(): number;
   setThreads(n: number): void;
+  sharedScratchpadBytes(): number;
   version(): { major: number; minor: number; patch: number; hash: string; cpuRuntime: string; maxThreads: number };
 }
 

@@ -1,4 +1,4 @@
-import { loadNativeLstm, NativeLstmLayer, setThreads, type LstmDims } from './index';
+import { loadNativeLstm, NativeLstmLayer, setThreads, sharedScratchpadBytes, type LstmDims } from './index';
 import {
   maxAbsError,
   maxRelError,
@@ -309,6 +309,26 @@ describeNative(label, () => {
     expect(Array.from(ya)).toEqual(Array.from(y));
     expect(Array.from(ga.dRecurrentKernel)).toEqual(Array.from(g.dRecurrentKernel));
     expect(Array.from(ga.dx)).toEqual(Array.from(g.dx));
+  });
+
+  it('async calls on different layers run one at a time and stay correct (shared scratchpad)', async () => {
+    const cases = [shapes[4], shapes[1], shapes[3]];
+    const runs = cases.map((c) => {
+      const { w, x, dyAll } = makeCase(c);
+      const ref = refForward(c.dims, refW(w), x);
+      return { c, w, x, dyAll, ref, want: refBackward(c.dims, refW(w), x, ref, dyAll), layer: make(c.dims) };
+    });
+    const ys = await Promise.all(
+      runs.map((r) => r.layer.forwardAsync(r.x, r.w.kernel, r.w.recurrentKernel, r.w.bias, { training: true })),
+    );
+    const gs = await Promise.all(runs.map((r) => r.layer.backwardAsync(r.dyAll)));
+    runs.forEach((r, i) => {
+      expect(maxAbsError(ys[i], r.ref.y)).toBeLessThan(FWD_TOL);
+      expect(maxRelError(gs[i].dRecurrentKernel, r.want.dRecurrentKernel)).toBeLessThan(GRAD_TOL);
+      expect(maxRelError(gs[i].dx, r.want.dx)).toBeLessThan(GRAD_TOL);
+    });
+    expect(sharedScratchpadBytes()).toBeGreaterThan(0);
+    expect(runs[0].layer.nativeMemory().workspace).toBeGreaterThan(0);
   });
 
   it('rejects bad input with clear errors', () => {

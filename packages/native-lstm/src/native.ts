@@ -1,5 +1,7 @@
 // The public wrappers around the raw addon: loader, threads, NativeLstmLayer.
-import { loadAddon, type RawAddon, type RawLayer } from './binding';
+import { loadAddon, type NativeMemoryReport, type RawAddon, type RawLayer } from './binding';
+
+export type { NativeMemoryReport } from './binding';
 
 export interface NativeLstmStatus {
   available: boolean;
@@ -92,6 +94,14 @@ export function loadNativeLstm(): NativeLstmStatus {
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads(n): positive integer expected, got ${n}`);
   addonOrThrow().setThreads(n);
+}
+
+/**
+ * Bytes of the process-wide oneDNN scratchpad shared by all layers (the largest any layer
+ * needed so far; freed when the last layer is disposed). 0 when unavailable.
+ */
+export function sharedScratchpadBytes(): number {
+  return loadNativeLstm().available && cached?.addon ? cached.addon.sharedScratchpadBytes() : 0;
 }
 
 /** Current OpenMP thread count (0 when the addon is unavailable). */
@@ -195,9 +205,14 @@ export class NativeLstmLayer {
     return this.r.timings();
   }
 
-  /** Bytes held natively (data, workspace, gradient buffers, reordered weights). */
+  /** Bytes held natively by this layer (workspace, data, gradients, weights; not the shared scratchpad). */
   nativeBytes(): number {
-    return this.r.nativeBytes();
+    return this.r.nativeMemory().total;
+  }
+
+  /** nativeBytes() broken down by kind. */
+  nativeMemory(): NativeMemoryReport {
+    return this.r.nativeMemory();
   }
 
   /** Frees the native memory now (otherwise freed when garbage-collected). Idempotent. */

@@ -12,7 +12,9 @@
 //  - oneDNN 2.6.3 computes a wrong recurrent-weight gradient without an initial-state
 //    descriptor: explicit zero src_iter / src_iter_c (and their diffs) are always passed;
 //  - primitives use a user-managed scratchpad: with oneDNN's default (library) scratchpad a
-//    primitive created on the JS thread crashes when executed on a libuv worker (async calls);
+//    primitive created on the JS thread crashes when executed on a libuv worker (async calls).
+//    One scratchpad buffer is shared by all layers; executions are serialized by a process-wide
+//    mutex (two concurrent OpenMP teams on the same cores would only fight);
 //  - primitives must run with the OpenMP thread count they were created with: they are
 //    re-created when setThreads() changed it (backward always uses the forward's count).
 
@@ -28,6 +30,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 using namespace dnnl;
@@ -85,7 +88,23 @@ struct ScratchBuf {
     return true;
   }
   memory wrap(const memory::desc &d) const { return memory(d, cpuEngine(), p); }
+  void release() {
+    std::free(p);
+    p = nullptr;
+    n = 0;
+  }
 };
+
+// Process-wide: one oneDNN execution at a time, one scratchpad for everybody.
+std::mutex g_execMutex;
+ScratchBuf g_scratch;
+int g_liveLayers = 0;  // guarded by g_execMutex; the scratchpad is freed when it drops to 0
+
+// Only call with g_execMutex held.
+memory scratchFor(const memory::desc &d) {
+  g_scratch.reserve(d.get_size());
+  return g_scratch.wrap(d);
+}
 
 // A weight tensor in the layout a primitive wants, refreshed from the user copy on change.
 struct CachedWeights {
@@ -124,7 +143,7 @@ struct StepPrim {
   lstm_forward::primitive_desc pd;
   lstm_forward prim;
   CachedWeights wl, wi;
-  memory x, h, c, y, hn, cn, scratch;
+  memory x, h, c, y, hn, cn;
 };
 
 struct Timings {
@@ -144,6 +163,13 @@ class LstmCore {
     zeroMem(wiUser);
     zeroMem(biasUser);
     allocData();
+    std::lock_guard<std::mutex> lock(g_execMutex);
+    ++g_liveLayers;
+  }
+
+  ~LstmCore() {
+    std::lock_guard<std::mutex> lock(g_execMutex);
+    if (--g_liveLayers == 0) g_scratch.release();
   }
 
   // ---- sizes -------------------------------------------------------------------------------
@@ -172,6 +198,7 @@ class LstmCore {
   // ---- forward -----------------------------------------------------------------------------
   // x must already be in xMem. Output stays in yMem.
   void computeForward(bool training) {
+    std::lock_guard<std::mutex> lock(g_execMutex);
     int threads = g_threads.load();
     applyThreads(threads);
     double t0 = nowMs();
@@ -187,7 +214,7 @@ class LstmCore {
                          {DNNL_ARG_BIAS, biasUser},
                          {DNNL_ARG_DST_LAYER, yMem},
                          {DNNL_ARG_WORKSPACE, ws},
-                         {DNNL_ARG_SCRATCHPAD, fwdScratch}});
+                         {DNNL_ARG_SCRATCHPAD, scratchFor(fwdPd.scratchpad_desc())}});
       strm.wait();
       trainedGen = wGen;
       haveTrainingForward = true;
@@ -202,7 +229,7 @@ class LstmCore {
                          {DNNL_ARG_WEIGHTS_ITER, wi},
                          {DNNL_ARG_BIAS, biasUser},
                          {DNNL_ARG_DST_LAYER, yMem},
-                         {DNNL_ARG_SCRATCHPAD, infScratch}});
+                         {DNNL_ARG_SCRATCHPAD, scratchFor(infPd.scratchpad_desc())}});
       strm.wait();
       // an inference forward overwrote yMem: a later backward would see the wrong outputs
       haveTrainingForward = false;
@@ -215,6 +242,7 @@ class LstmCore {
   void computeBackward() {
     if (!haveTrainingForward) throw std::runtime_error("backward() needs a preceding forward({ training: true }) with the same dims");
     if (trainedGen != wGen) throw std::runtime_error("weights changed between forward() and backward()");
+    std::lock_guard<std::mutex> lock(g_execMutex);
     applyThreads(builtThreads);  // same thread count the primitives were created with
     double t0 = nowMs();
     memory wl = bwdWl.get(bwdPd.weights_layer_desc(), wlUser, wGen, strm);
@@ -240,7 +268,7 @@ class LstmCore {
                        {DNNL_ARG_DIFF_WEIGHTS_LAYER, dwlPrim},
                        {DNNL_ARG_DIFF_WEIGHTS_ITER, dwiPrim},
                        {DNNL_ARG_DIFF_BIAS, dbPrim},
-                       {DNNL_ARG_SCRATCHPAD, bwdScratch}});
+                       {DNNL_ARG_SCRATCHPAD, scratchFor(bwdPd.scratchpad_desc())}});
     if (dwlUser != dwlPrim) reorder(dwlPrim, dwlUser).execute(strm, dwlPrim, dwlUser);
     if (dwiUser != dwiPrim) reorder(dwiPrim, dwiUser).execute(strm, dwiPrim, dwiUser);
     if (dbUser != dbPrim) reorder(dbPrim, dbUser).execute(strm, dbPrim, dbUser);
@@ -263,7 +291,6 @@ class LstmCore {
                          wlAny(), wiAny(), biasUser.get_desc(), dst, iter, iter);
     sp->pd = lstm_forward::primitive_desc(d, userScratchpad(), eng);
     sp->prim = lstm_forward(sp->pd);
-    sp->scratch = memory(sp->pd.scratchpad_desc(), eng);
     sp->x = memory(src, eng);
     sp->h = memory(iter, eng);
     sp->c = memory(iter, eng);
@@ -276,6 +303,7 @@ class LstmCore {
   }
 
   void computeStep(StepPrim &sp) {
+    std::lock_guard<std::mutex> lock(g_execMutex);
     applyThreads(sp.threads);
     memory wl = sp.wl.get(sp.pd.weights_layer_desc(), wlUser, wGen, strm);
     memory wi = sp.wi.get(sp.pd.weights_iter_desc(), wiUser, wGen, strm);
@@ -288,30 +316,39 @@ class LstmCore {
                            {DNNL_ARG_DST_LAYER, sp.y},
                            {DNNL_ARG_DST_ITER, sp.hn},
                            {DNNL_ARG_DST_ITER_C, sp.cn},
-                           {DNNL_ARG_SCRATCHPAD, sp.scratch}});
+                           {DNNL_ARG_SCRATCHPAD, scratchFor(sp.pd.scratchpad_desc())}});
     strm.wait();
   }
 
-  size_t nativeBytes() const {
-    size_t n = 0;
-    auto add = [&n](const memory &m) {
-      if (m) n += m.get_desc().get_size();
-    };
-    for (auto *m : {&wlUser, &wiUser, &biasUser, &xMem, &yMem, &h0, &c0, &ws, &dyMem, &dxMem, &dh0, &dc0})
-      add(*m);
-    if (dwlPrim) {
-      add(dwlPrim);
-      add(dwiPrim);
-      add(dbPrim);
-      if (dwlUser != dwlPrim) add(dwlUser);
-      if (dwiUser != dwiPrim) add(dwiUser);
-      if (dbUser != dbPrim) add(dbUser);
-    }
+  struct MemReport {
+    size_t workspace = 0, scratchpad = 0, data = 0, gradients = 0, weights = 0;
+    // the scratchpad is shared process-wide, so it is not part of a layer's total
+    size_t total() const { return workspace + data + gradients + weights; }
+  };
+
+  MemReport memoryReport() const {
+    MemReport r;
+    auto sz = [](const memory &m) -> size_t { return m ? m.get_desc().get_size() : 0; };
+    r.workspace = sz(ws);
+    // the scratchpad this layer needs from the shared buffer (see sharedScratchpadBytes())
+    if (fwd) r.scratchpad = std::max(fwdPd.scratchpad_desc().get_size(), bwdPd.scratchpad_desc().get_size());
+    if (inf) r.scratchpad = std::max(r.scratchpad, infPd.scratchpad_desc().get_size());
+    for (auto &kv : steps) r.scratchpad = std::max(r.scratchpad, kv.second->pd.scratchpad_desc().get_size());
+    for (auto *m : {&xMem, &yMem, &h0, &c0, &dyMem, &dxMem, &dh0, &dc0}) r.data += sz(*m);
+    for (auto &kv : steps)
+      for (auto *m : {&kv.second->x, &kv.second->h, &kv.second->c, &kv.second->y, &kv.second->hn, &kv.second->cn})
+        r.data += sz(*m);
+    r.gradients = sz(dwlPrim) + sz(dwiPrim) + sz(dbPrim);
+    if (dwlUser != dwlPrim) r.gradients += sz(dwlUser);
+    if (dwiUser != dwiPrim) r.gradients += sz(dwiUser);
+    if (dbUser != dbPrim) r.gradients += sz(dbUser);
+    r.weights = sz(wlUser) + sz(wiUser) + sz(biasUser);
     for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi})
-      if (!c->isUser) add(c->mem);
-    n += scratch.n;
-    for (auto &kv : steps) add(kv.second->scratch);
-    return n;
+      if (!c->isUser) r.weights += sz(c->mem);
+    for (auto &kv : steps)
+      for (auto *c : {&kv.second->wl, &kv.second->wi})
+        if (!c->isUser) r.weights += sz(c->mem);
+    return r;
   }
 
   memory wlUser, wiUser, biasUser;
@@ -328,8 +365,6 @@ class LstmCore {
   int builtThreads = -1, infThreads = -1;
   memory h0, c0, dh0, dc0, ws;
   memory dwlPrim, dwiPrim, dbPrim;
-  ScratchBuf scratch;
-  memory fwdScratch, bwdScratch, infScratch;
   lstm_forward::primitive_desc fwdPd, infPd;
   lstm_forward fwd, inf;
   lstm_backward::primitive_desc bwdPd;
@@ -367,7 +402,6 @@ class LstmCore {
     bwdPd = lstm_backward::primitive_desc();
     infPd = lstm_forward::primitive_desc();
     ws = memory();
-    fwdScratch = bwdScratch = infScratch = memory();
     dwlPrim = dwiPrim = dbPrim = memory();
     dwlUser = dwiUser = dbUser = memory();
     for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi}) c->reset();
@@ -410,18 +444,6 @@ class LstmCore {
     userOr(dbUser, dbPrim, biasUser.get_desc());
     builtThreads = threads;
     haveTrainingForward = false;
-    rewrapScratch();
-  }
-
-  // (Re)points the primitives' scratchpads into the shared buffer, growing it when needed.
-  void rewrapScratch() {
-    size_t need = 0;
-    if (fwd) need = std::max({need, fwdPd.scratchpad_desc().get_size(), bwdPd.scratchpad_desc().get_size()});
-    if (inf) need = std::max(need, infPd.scratchpad_desc().get_size());
-    scratch.reserve(need);
-    fwdScratch = fwd ? scratch.wrap(fwdPd.scratchpad_desc()) : memory();
-    bwdScratch = fwd ? scratch.wrap(bwdPd.scratchpad_desc()) : memory();
-    infScratch = inf ? scratch.wrap(infPd.scratchpad_desc()) : memory();
   }
 
   void buildInference(int threads) {
@@ -430,7 +452,6 @@ class LstmCore {
     infPd = lstm_forward::primitive_desc(d, userScratchpad(), cpuEngine());
     inf = lstm_forward(infPd);
     infThreads = threads;
-    rewrapScratch();
   }
 };
 
@@ -468,7 +489,7 @@ class Layer : public Napi::ObjectWrap<Layer> {
                            InstanceMethod<&Layer::BackwardAsync>("backwardAsync"),
                            InstanceMethod<&Layer::Step>("step"),
                            InstanceMethod<&Layer::GetTimings>("timings"),
-                           InstanceMethod<&Layer::NativeBytes>("nativeBytes"),
+                           InstanceMethod<&Layer::NativeMemory>("nativeMemory"),
                            InstanceMethod<&Layer::Dispose>("dispose"),
                        });
   }
@@ -572,9 +593,17 @@ class Layer : public Napi::ObjectWrap<Layer> {
     return o;
   }
 
-  Napi::Value NativeBytes(const Napi::CallbackInfo &info) {
+  Napi::Value NativeMemory(const Napi::CallbackInfo &info) {
     auto env = info.Env();
-    return Napi::Number::New(env, double(c(env).nativeBytes()));
+    auto r = c(env).memoryReport();
+    auto o = Napi::Object::New(env);
+    o.Set("workspace", double(r.workspace));
+    o.Set("scratchpad", double(r.scratchpad));
+    o.Set("data", double(r.data));
+    o.Set("gradients", double(r.gradients));
+    o.Set("weights", double(r.weights));
+    o.Set("total", double(r.total()));
+    return o;
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo &info) {
@@ -751,6 +780,11 @@ Napi::Value SetThreads(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+Napi::Value SharedScratchpadBytes(const Napi::CallbackInfo &info) {
+  std::lock_guard<std::mutex> lock(g_execMutex);
+  return Napi::Number::New(info.Env(), double(g_scratch.n));
+}
+
 Napi::Value Version(const Napi::CallbackInfo &info) {
   auto env = info.Env();
   const dnnl_version_t *v = dnnl_version();
@@ -776,6 +810,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("sharedScratchpadBytes", Napi::Function::New(env, SharedScratchpadBytes));
   return exports;
 }
 
