@@ -1,1 +1,14 @@
-export {};
+export { FusedLSTM, lstmSequence, setDefaultLstmEngine, type FusedLstmArgs, type LstmSequenceOptions } from './fused-lstm';
+export {
+  createLstmLayer,
+  resolveLstmImplementation,
+  type LstmImplementation,
+  type LstmLayerConfig,
+} from './create-lstm-layer';
+export { type LstmEngine, type LstmSequenceInputs, type LstmForwardResult, type LstmGradients } from './lstm-engine';
+export { TfjsLstmEngine } from './tfjs-lstm-engine';
+export { NativeLstmEngine, nativeLstmStatus } from './native-lstm-engine';
+export { registerFastWasmKernels, fastWasmKernelsRegistered } from './fast-wasm-kernels';
+export { registerLstmCellKernels } from './lstm-cell-kernels';
+export { FastOrthogonal, resolveInitializer, type InitializerSpec } from './lstm-initializers';
+export { convertLstmTopology } from './convert-lstm-topology';

@@ -1,0 +1,220 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Replacements for tfjs-backend-wasm 4.22 kernels that fall off the fast path, plus the one kernel
+ * it lacks. They change no results, only where the time goes:
+ *
+ * - `Slice`, `Unpack`, `SplitV`: the stock kernels call `backend.readSync`, which copies the whole
+ *   input out of the wasm heap for every slice; taking one step out of a [T,B,…] sequence T times
+ *   then costs O(T²). These read the heap through views instead.
+ * - `BatchMatMul`, `_FusedMatMul`: with `transposeA`/`transposeB` the wasm kernel drops to a scalar
+ *   loop (~15–30× slower than its SIMD path). Every matMul gradient uses a transposed operand, so
+ *   the operand is transposed explicitly first.
+ * - `UnsortedSegmentSum` (the gradient of `gather`, i.e. of an embedding) has no wasm kernel at
+ *   all, so training an embedding on wasm throws.
+ *
+ * Registration is idempotent and only touches the `wasm` backend's kernel table.
+ */
+
+type KernelArgs = {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  attrs?: Record<string, unknown>;
+  backend: unknown;
+};
+type KernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+/** The public surface of tfjs-backend-wasm's BackendWasm that the kernels below use. */
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: tf.DataId, force?: boolean): boolean;
+}
+
+const BACKEND = 'wasm';
+let registered = false;
+
+/** True once `registerFastWasmKernels` has replaced the wasm kernels in this process. */
+export function fastWasmKernelsRegistered(): boolean {
+  return registered;
+}
+
+function stockKernel(name: string): KernelFunc {
+  const k = tf.getKernel(name, BACKEND);
+  if (!k) throw new Error(`tfjs-backend-wasm has no '${name}' kernel: import '@tensorflow/tfjs-backend-wasm' first`);
+  return k.kernelFunc as unknown as KernelFunc;
+}
+
+function replaceKernel(name: string, kernelFunc: KernelFunc): void {
+  const stock = tf.getKernel(name, BACKEND);
+  if (stock) tf.unregisterKernel(name, BACKEND);
+  // The stock setupFunc binds the wasm exports the stock kernelFunc calls (we delegate to it); it
+  // runs when the backend initializes, or has run already if it is initialized.
+  tf.registerKernel({
+    kernelName: name,
+    backendName: BACKEND,
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    ...(stock?.setupFunc ? { setupFunc: stock.setupFunc } : {}),
+    ...(stock?.disposeFunc ? { disposeFunc: stock.disposeFunc } : {}),
+  });
+}
+
+/**
+ * Copies the box `begin`/`size` of `src` (shape `shape`) into `dst`, moving the longest contiguous
+ * run at a time.
+ */
+export function copyBox(
+  src: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> },
+  shape: number[],
+  begin: number[],
+  size: number[],
+  dst: { set(a: ArrayLike<number>, offset: number): void },
+): void {
+  const rank = shape.length;
+  const strides = tf.util.computeStrides(shape);
+  const stride = (d: number) => (d === rank - 1 ? 1 : strides[d]);
+  // Dims after `k` are taken whole, so one run covers size[k] * stride(k) elements.
+  let k = rank - 1;
+  while (k > 0 && size[k] === shape[k]) k--;
+  const run = rank === 0 ? 1 : size[k] * stride(k);
+  const idx = new Array<number>(k).fill(0);
+  let out = 0;
+  for (;;) {
+    let off = rank === 0 ? 0 : begin[k] * stride(k);
+    for (let d = 0; d < k; d++) off += (begin[d] + idx[d]) * stride(d);
+    dst.set(src.subarray(off, off + run), out);
+    out += run;
+    let d = k - 1;
+    while (d >= 0) {
+      if (++idx[d] < size[d]) break;
+      idx[d] = 0;
+      d--;
+    }
+    if (d < 0) break;
+  }
+}
+
+function viewSlice(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  if (tf.util.sizeFromShape(size) === 0) return out;
+  // Views are taken after makeOutput: allocating may grow (and detach) the heap.
+  const src = backend.typedArrayFromHeap(x);
+  copyBox(src, x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
+function sliceKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs.begin, attrs.size);
+    return viewSlice(args.backend as WasmBackendLike, x, begin, size);
+  };
+}
+
+function unpackKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const value = args.inputs.value as tf.TensorInfo;
+    if (value.dtype === 'string') return stock(args);
+    const backend = args.backend as WasmBackendLike;
+    const rank = value.shape.length;
+    let axis = (args.attrs as { axis: number }).axis;
+    if (axis < 0) axis += rank;
+    const outShape = value.shape.filter((_, i) => i !== axis);
+    const begin = new Array<number>(rank).fill(0);
+    const size = value.shape.slice();
+    size[axis] = 1;
+    const outs: tf.TensorInfo[] = [];
+    for (let i = 0; i < value.shape[axis]; i++) {
+      begin[axis] = i;
+      const piece = viewSlice(backend, value, begin, size);
+      outs.push({ dataId: piece.dataId, dtype: piece.dtype, shape: outShape });
+    }
+    return outs;
+  };
+}
+
+function splitVKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    const backend = args.backend as WasmBackendLike;
+    const attrs = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, attrs.numOrSizeSplits, axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = x.shape.slice();
+      size[axis] = s;
+      const piece = viewSlice(backend, x, begin, size);
+      begin[axis] += s;
+      return piece;
+    });
+  };
+}
+
+function matMulKernel(stock: KernelFunc, transpose: KernelFunc): KernelFunc {
+  return (args) => {
+    const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!attrs.transposeA && !attrs.transposeB) return stock(args);
+    const backend = args.backend as WasmBackendLike;
+    const temps: tf.TensorInfo[] = [];
+    const materialize = (x: tf.TensorInfo): tf.TensorInfo => {
+      const r = x.shape.length;
+      const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+      const t = transpose({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
+      temps.push(t);
+      return t;
+    };
+    const inputs = { ...args.inputs };
+    if (attrs.transposeA) inputs.a = materialize(inputs.a as tf.TensorInfo);
+    if (attrs.transposeB) inputs.b = materialize(inputs.b as tf.TensorInfo);
+    try {
+      return stock({ inputs, attrs: { ...attrs, transposeA: false, transposeB: false }, backend });
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/** Segment sums over the leading `segmentIds.rank` dims; ids outside [0, numSegments) are dropped, as in TF. */
+function unsortedSegmentSumKernel(): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const ids = args.inputs.segmentIds as tf.TensorInfo;
+    const numSegments = (args.attrs as { numSegments: number }).numSegments;
+    const backend = args.backend as WasmBackendLike;
+    const n = tf.util.sizeFromShape(ids.shape);
+    const innerShape = x.shape.slice(ids.shape.length);
+    const inner = tf.util.sizeFromShape(innerShape);
+    const out = backend.makeOutput([numSegments, ...innerShape], x.dtype);
+    const o = backend.typedArrayFromHeap(out);
+    const xv = backend.typedArrayFromHeap(x);
+    const iv = backend.typedArrayFromHeap(ids);
+    o.fill(0);
+    for (let r = 0; r < n; r++) {
+      const s = iv[r];
+      if (s < 0 || s >= numSegments) continue;
+      const src = r * inner;
+      const dst = s * inner;
+      for (let j = 0; j < inner; j++) o[dst + j] += xv[src + j];
+    }
+    return out;
+  };
+}
+
+/**
+ * Installs the faster wasm kernels described above. Call after importing
+ * `@tensorflow/tfjs-backend-wasm` (before or after `tf.setBackend('wasm')`).
+ */
+export function registerFastWasmKernels(): void {
+  if (registered) return;
+  const transpose = stockKernel('Transpose');
+  replaceKernel('Slice', sliceKernel(stockKernel('Slice')));
+  replaceKernel('Unpack', unpackKernel(stockKernel('Unpack')));
+  replaceKernel('SplitV', splitVKernel(stockKernel('SplitV')));
+  replaceKernel('BatchMatMul', matMulKernel(stockKernel('BatchMatMul'), transpose));
+  replaceKernel('_FusedMatMul', matMulKernel(stockKernel('_FusedMatMul'), transpose));
+  replaceKernel('UnsortedSegmentSum', unsortedSegmentSumKernel());
+  registered = true;
+}
