@@ -11,13 +11,18 @@ describe('pitch names and normal order', () => {
     [61, 'C#4'],
     [63, 'E-4'],
     [70, 'B-4'],
-    [0, 'C-1'],
     [3, 'E--1'],
-    [11, 'B-1'],
     [127, 'G9'],
   ])('key %d is %s and back', (key, name) => {
     expect(pitchName(key)).toBe(name);
     expect(keyOfPitchName(name)).toBe(key);
+  });
+
+  it('reads the ambiguous octave -1 names as music21 reads them back (C-flat 1, B-flat 1)', () => {
+    expect(pitchName(0)).toBe('C-1');
+    expect(pitchName(11)).toBe('B-1');
+    expect(keyOfPitchName('C-1')).toBe(23);
+    expect(keyOfPitchName('B-1')).toBe(34);
   });
 
   it.each([
