@@ -47,7 +47,8 @@ export interface SetEvaluation {
 export interface Evaluation {
   samples: SetEvaluation;
   corpus: SetEvaluation | null;
-  loop: LoopOptions;
+  /** The loop unit lengths used for loop_rate, in onsets. */
+  loop: { min_period: number; max_period: number };
 }
 
 export interface EvaluateOptions {
@@ -104,7 +105,7 @@ export function evaluatePieces(samples: LoadedPieces, corpus?: LoadedPieces, opt
       { pitch_class_js_distance: null, ioi_js_distance: null },
     );
   }
-  return { samples: samplesEval, corpus: corpusEval, loop };
+  return { samples: samplesEval, corpus: corpusEval, loop: { min_period: loop.minPeriod, max_period: loop.maxPeriod } };
 }
 
 function prepare(piece: NotePiece): Prepared {

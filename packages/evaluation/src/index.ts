@@ -22,3 +22,6 @@ export { renderReport, lossChart, pianoRoll } from './report-html';
 export type { ReportData, ReportSample } from './report-html';
 export { makeFakeRunFolder, writeMidiNotes, fakePiece, loopingPiece } from './testing/fake-run-folder';
 export type { FakeRun, FakeRunOptions } from './testing/fake-run-folder';
+export { evaluatePaths } from './evaluate-paths';
+export type { EvaluatePathsOptions, PathsEvaluation, RunValidation } from './evaluate-paths';
+export { formatEvaluation } from './format-evaluation';

@@ -162,7 +162,7 @@ function metricsSection(d: ReportData): string {
     )
     .join('')}</table></div>`;
   return `<section id="metrics"><h2>Music metrics</h2>${note}<table class="metrics" id="metrics-table">${head}${rows}</table>${perSample}
-<p class="muted">Loops: units of ${ev.loop.minPeriod}–${ev.loop.maxPeriod} onsets repeated back-to-back. Copies and loops are counted in onsets (a note or a chord).</p></section>`;
+<p class="muted">Loops: units of ${ev.loop.min_period}–${ev.loop.max_period} onsets repeated back-to-back. Copies and loops are counted in onsets (a note or a chord).</p></section>`;
 }
 
 function samplesSection(d: ReportData): string {

@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
-import { PianoLstmError } from '@piano-lstm/core';
+import { writeReport } from '@piano-lstm/evaluation';
 import type { CommandKit } from '../command-kit';
 
 export function registerReport(program: Command, kit: CommandKit): void {
   program
-    .command('report [runDir]')
-    .description('rebuild the report.html of a run')
-    .allowUnknownOption()
-    .allowExcessArguments()
+    .command('report')
+    .argument('<runDir>', 'a run folder (as printed by run/train)')
+    .description('rebuild the self-contained report.html of a run and print its path')
     .action(
-      kit.action(() => {
-        throw new PianoLstmError("the 'report' command is not built yet (issue #9)");
+      kit.action((runDir: string) => {
+        kit.io.out(writeReport(runDir));
       }),
     );
 }
