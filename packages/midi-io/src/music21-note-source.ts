@@ -100,13 +100,16 @@ export class Music21NoteSource implements NoteSource {
         continue;
       }
       const abs = path.resolve(this.context.baseDir ?? '.', given);
-      const files = listMidiFiles(given, abs, skipped);
+      const problems: SkippedFile[] = [];
+      const files = listMidiFiles(given, abs, problems);
+      // path problems stay in argument order among the files' outcomes
+      for (const p of problems) outcomes.push({ path: p.path, skip: p.reason, cached: false });
       for (const f of files) {
         let bytes: Buffer;
         try {
           bytes = fs.readFileSync(f.abs);
         } catch (e) {
-          skipped.push({ path: f.path, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+          outcomes.push({ path: f.path, skip: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, cached: false });
           continue;
         }
         outcomes.push(this.parseBytes(f.path, bytes));
@@ -206,7 +209,8 @@ export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const ent of entries) {
-      const shown = path.join(dirShown, ent.name);
+      // keep the folder exactly as the user typed it, so output paths match the arguments
+      const shown = dirShown.endsWith('/') || dirShown.endsWith(path.sep) ? `${dirShown}${ent.name}` : `${dirShown}/${ent.name}`;
       const full = path.join(dirAbs, ent.name);
       if (ent.isDirectory()) walk(full, shown);
       else if (MIDI_EXTENSIONS.test(ent.name) && (ent.isFile() || ent.isSymbolicLink())) out.push({ path: shown, abs: full });

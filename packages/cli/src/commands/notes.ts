@@ -1,16 +1,105 @@
+
 import type { Command } from 'commander';
-import { PianoLstmError } from '@piano-lstm/core';
+import { Container } from 'inversify';
+import { ConfigError, InputError, NoteSource, Rng, SkippedFile, StageFactory, StageRegistry, writeFileAtomic } from '@piano-lstm/core';
+import { Music21NoteSource, midiIoModule } from '@piano-lstm/midi-io';
+import { collect, consoleLogger, defaultCacheDir } from '../app';
 import type { CommandKit } from '../command-kit';
+import { createContainer } from '../container';
+
+interface NotesOptions {
+  source: string;
+  set: string[];
+  out?: string;
+  force?: boolean;
+}
+
+export interface NotesResult {
+  files: { path: string; tokens: string[] }[];
+  skipped: SkippedFile[];
+}
 
 export function registerNotes(program: Command, kit: CommandKit): void {
   program
-    .command('notes [paths...]')
-    .description('parse MIDI files into tokens')
-    .allowUnknownOption()
-    .allowExcessArguments()
+    .command('notes <paths...>')
+    .description('parse MIDI files or folders (walked recursively) into tokens: {"files":[{path,tokens}],"skipped":[{path,reason}]}')
+    .option('--source <type>', 'NoteSource type', 'music21')
+    .option('--set <key=value>', 'source option, e.g. source.options.part=first-notes', collect, [])
+    .option('--out <file>', 'write the JSON here instead of stdout')
+    .option('--force', 'overwrite --out if it exists')
     .action(
-      kit.action(() => {
-        throw new PianoLstmError("the 'notes' command is not built yet (issue #4)");
+      kit.action(async (paths: string[], opts: NotesOptions) => {
+        const log = consoleLogger(kit.io, kit.verbose());
+        const result = await notes(paths, opts, log);
+        const json = JSON.stringify(result);
+        if (opts.out) {
+          writeFileAtomic(opts.out, `${json}\n`, { force: opts.force });
+          log.info(`wrote ${opts.out}: ${result.files.length} files, ${result.skipped.length} skipped`);
+        } else kit.io.out(json);
+        return result.files.length > 0 ? 0 : 1;
       }),
     );
 }
+
+/** Parses `paths` with the chosen NoteSource; bad files are listed in `skipped`, never thrown. */
+export async function notes(paths: string[], opts: Pick<NotesOptions, 'source' | 'set'>, log = consoleLogger()): Promise<NotesResult> {
+  const registry = registryFor(opts.source);
+  const factory = registry.get<NoteSource>('NoteSource', opts.source, '--source');
+  const options = factory.parseOptions(sourceOptions(opts.set), 'source.options');
+  const context = { rng: new Rng(0).fork('NoteSource'), log, baseDir: process.cwd(), cacheDir: defaultCacheDir() };
+  const source = factory.create(options, context);
+  if (source instanceof Music21NoteSource) {
+    // every parsed file is listed, empty ones too (the reference's answer for them is [])
+    const { outcomes, skipped } = await source.parseAll(paths);
+    const files: NotesResult['files'] = [];
+    const all: SkippedFile[] = [...skipped];
+    let emptyFirst = 0;
+    for (const o of outcomes) {
+      if ('skip' in o) all.push({ path: o.path, reason: o.skip });
+      else {
+        files.push({ path: o.path, tokens: o.tokens });
+        if (o.emptyFirstPart) emptyFirst++;
+      }
+    }
+    for (const s of all) log.warn(`skipped ${s.path}: ${s.reason}`);
+    if (emptyFirst > 0) {
+      log.warn(`part: first left ${emptyFirst} of ${files.length} files empty (as music21 does); add --set source.options.part=first-notes for the first part with notes`);
+    }
+    return { files, skipped: all };
+  }
+  try {
+    const corpus = await source.load(paths);
+    return { files: corpus.pieces.map((p) => ({ path: p.path, tokens: p.tokens })), skipped: corpus.skipped };
+  } catch (e) {
+    if (e instanceof InputError) return { files: [], skipped: paths.map((p) => ({ path: p, reason: e.message })) };
+    throw e;
+  }
+}
+
+/** midi-io alone for the built-in type keeps `notes` fast (no model packages, no tfjs). */
+function registryFor(type: string): StageRegistry {
+  if (type === 'music21') {
+    const c = new Container();
+    c.loadSync(midiIoModule);
+    const registry = new StageRegistry();
+    for (const f of c.getAll<StageFactory>(StageFactory)) registry.register(f);
+    return registry;
+  }
+  return createContainer().get(StageRegistry);
+}
+
+/** `--set source.options.part=first-notes` → `{ part: 'first-notes' }`. */
+export function sourceOptions(sets: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    const key = eq < 0 ? s : s.slice(0, eq);
+    if (eq < 0 || !key.startsWith('source.options.') || key.length <= 'source.options.'.length) {
+      throw new ConfigError('--set', `'${s}' must look like source.options.<name>=<value> (e.g. source.options.part=first-notes)`);
+    }
+    const raw = s.slice(eq + 1);
+    out[key.slice('source.options.'.length)] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+  }
+  return out;
+}
+
