@@ -127,3 +127,61 @@ export function benchNativeLstm(opts: NativeLstmBenchOptions): NativeLstmBenchRe
     if (opts.threads !== undefined && prevThreads > 0) setThreads(prevThreads);
   }
 }
+
+export interface NativeLstmStepBenchOptions {
+  /** input features of the first layer */
+  I: number;
+  /** units per layer (a stack feeds each layer's h to the next) */
+  H: number | number[];
+  /** batch of the step (1 for plain generation) */
+  b?: number;
+  /** timed steps (default 200) */
+  steps?: number;
+  threads?: number;
+}
+
+export interface NativeLstmStepBenchResult {
+  /** median wall ms for one step through the whole stack (= one generated note) */
+  msPerStep: number;
+  threads: number;
+}
+
+/** Times stateful inference stepping (generation) through an LSTM stack. */
+export function benchNativeLstmStep(opts: NativeLstmStepBenchOptions): NativeLstmStepBenchResult {
+  const hs = Array.isArray(opts.H) ? opts.H : [opts.H];
+  const b = opts.b ?? 1;
+  const steps = Math.max(1, opts.steps ?? 200);
+  const prevThreads = getThreads();
+  if (opts.threads !== undefined) setThreads(opts.threads);
+  const threads = getThreads();
+  const layers: NativeLstmLayer[] = [];
+  try {
+    const dims = hs.map((H, k) => ({ I: k === 0 ? opts.I : hs[k - 1], H }));
+    const states = dims.map(({ H }) => ({ h: new Float32Array(b * H), c: new Float32Array(b * H) }));
+    dims.forEach(({ I, H }, k) => {
+      const l = new NativeLstmLayer({ T: 1, B: b, I, H });
+      l.setWeights(
+        filled(I * 4 * H, Math.sqrt(6 / (I + 4 * H)), 11 + k),
+        filled(H * 4 * H, Math.sqrt(6 / (5 * H)), 23 + k),
+        filled(4 * H, 0.1, 37 + k),
+      );
+      layers.push(l);
+    });
+    const x = filled(b * opts.I, 1, 5);
+    const times: number[] = [];
+    for (let s = 0; s < steps + 5; s++) {
+      const t0 = performance.now();
+      let input = x;
+      layers.forEach((l, k) => {
+        const st = states[k];
+        l.step(input, st.h, st.c, { hOut: st.h, cOut: st.c });
+        input = st.h;
+      });
+      if (s >= 5) times.push(performance.now() - t0);
+    }
+    return { msPerStep: median(times), threads };
+  } finally {
+    for (const l of layers) l.dispose();
+    if (opts.threads !== undefined && prevThreads > 0) setThreads(prevThreads);
+  }
+}

@@ -105,7 +105,6 @@ export function loadAddon(): LoadResult {
       : { reason: `native LSTM addon not built; ${HOW_TO}` };
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(addonPath) as RawAddon;
     addon.version();
     return { addon };

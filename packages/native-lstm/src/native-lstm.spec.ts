@@ -1,4 +1,12 @@
-import { loadNativeLstm, NativeLstmLayer, setThreads, sharedScratchpadBytes, type LstmDims } from './index';
+import {
+  benchNativeLstm,
+  benchNativeLstmStep,
+  loadNativeLstm,
+  NativeLstmLayer,
+  setThreads,
+  sharedScratchpadBytes,
+  type LstmDims,
+} from './index';
 import {
   maxAbsError,
   maxRelError,
@@ -49,7 +57,6 @@ describe('loadNativeLstm', () => {
   it('reports one line when disabled by PIANO_LSTM_NATIVE=0', () => {
     withEnv({ PIANO_LSTM_NATIVE: '0' }, () =>
       jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const m = require('./index') as typeof import('./index');
         const st = m.loadNativeLstm();
         expect(st).toEqual({ available: false, reason: 'native LSTM disabled by PIANO_LSTM_NATIVE=0', threads: 0 });
@@ -63,7 +70,6 @@ describe('loadNativeLstm', () => {
       jest.isolateModules(() => {
         jest.doMock('node:fs', () => ({ ...jest.requireActual('node:fs'), existsSync: () => false }));
         try {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
           const m = require('./index') as typeof import('./index');
           const st = m.loadNativeLstm();
           expect(st.available).toBe(false);
@@ -329,6 +335,21 @@ describeNative(label, () => {
     });
     expect(sharedScratchpadBytes()).toBeGreaterThan(0);
     expect(runs[0].layer.nativeMemory().workspace).toBeGreaterThan(0);
+  });
+
+  it('bench helpers run on a tiny stack and restore the thread count', () => {
+    const before = loadNativeLstm().threads;
+    const r = benchNativeLstm({ T: 3, B: 2, I: 2, H: [3, 4], threads: 1, repeats: 1, warmup: 0 });
+    expect(r.threads).toBe(1);
+    expect(r.layers).toEqual([
+      { I: 2, H: 3 },
+      { I: 3, H: 4 },
+    ]);
+    expect(r.msPerBatch).toBeGreaterThan(0);
+    expect(r.nativeBytes).toBeGreaterThan(0);
+    const s = benchNativeLstmStep({ I: 2, H: [3, 4], steps: 3 });
+    expect(s.msPerStep).toBeGreaterThan(0);
+    expect(loadNativeLstm().threads).toBe(before);
   });
 
   it('rejects bad input with clear errors', () => {
