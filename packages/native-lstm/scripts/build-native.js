@@ -76,8 +76,15 @@ function main() {
     npmCli && /\.(c?js)$/.test(npmCli)
       ? [process.execPath, [npmCli, 'run', 'build:native']]
       : ['npm', ['run', 'build:native']];
+  // Build offline against the running Node's own headers when they are installed next to it
+  // (Debian's nodejs: /usr/include/node), unless a nodedir is configured already.
+  const env = { ...process.env };
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) {
+    env.npm_config_nodedir = prefix;
+  }
   const started = Date.now();
-  const r = spawnSync(cmd, args, { cwd: pkgDir, encoding: 'utf8', env: process.env, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { cwd: pkgDir, encoding: 'utf8', env, maxBuffer: 64 << 20 });
   const output = `${r.stdout || ''}\n${r.stderr || ''}${r.error ? `\n${r.error.message}` : ''}`;
   try {
     fs.writeFileSync(logFile, output);
