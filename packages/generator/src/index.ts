@@ -4,6 +4,10 @@ import { samplerFactories } from './samplers/samplers';
 
 export * from './samplers/samplers';
 export { RepetitionPenalty, blockedByNgram, type RepetitionPenaltyOptions } from './samplers/repetition-penalty';
+export { ModelStepper, gatherState, disposeState, type LstmState } from './inference/model-stepper';
+export { generateTokenIds, modelWindow, type TokenRequest } from './generate-tokens';
+export { resolvePrimers, parsePrimerTokens, type PrimerContext } from './primers';
+export { generatePieces, MAX_BATCH, type GeneratePiecesOptions } from './generate-pieces';
 
 /** Registers the Sampler types (argmax, temperature, top-k, top-p). */
 export const generatorModule = new ContainerModule(({ bind }) => {

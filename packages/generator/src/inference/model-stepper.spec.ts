@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import { disposeState, ModelStepper } from './model-stepper';
+import { tinyModel, TinyEncoder, VOCAB, type TinyModelOptions } from '../__fixtures__/tiny-model';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const CASES: [string, TinyModelOptions][] = [
+  ['scalar input, hardSigmoid (tfjs default)', {}],
+  ['scalar input, sigmoid, batch norm, tanh dense', { recurrentActivation: 'sigmoid', batchNorm: true, denseActivation: 'tanh' }],
+  ['scalar input, relu dense (fused)', { denseActivation: 'relu' }],
+  ['integer ids into an embedding, three LSTMs', { inputKind: 'index', units: [6, 7, 9] }],
+];
+
+describe.each(CASES)('ModelStepper (%s)', (_name, opts) => {
+  it('stepping the whole window gives model.predict’s output', () => {
+    const model = tinyModel(opts);
+    const enc = new TinyEncoder(VOCAB, 6, opts.inputKind ?? 'scalar');
+    const seqs = [
+      [0, 3, 5, 7, 2, 11],
+      [4, 4, 4, 1, 9, 10],
+    ];
+    const x = tf.tensor(enc.input(seqs).data, enc.input(seqs).shape, enc.input(seqs).dtype);
+    const expected = model.predict(x) as tf.Tensor;
+    const stepper = ModelStepper.fromModel(model);
+    const before = tf.memory().numTensors;
+    const { output, state } = stepper.run(x);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(output, expected))).dataSync()[0]);
+    expect(diff).toBeLessThan(1e-5);
+    output.dispose();
+    disposeState(state);
+    expect(tf.memory().numTensors).toBe(before);
+    stepper.dispose();
+    tf.dispose([x, expected]);
+    model.dispose();
+  });
+});
+
+describe('ModelStepper refusals', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('refuses a GRU with a one-line reason naming mode: window', () => {
+    const model = tf.sequential({ layers: [tf.layers.gru({ units: 4, inputShape: [3, 1] }), tf.layers.dense({ units: 2 })] });
+    expect(() => ModelStepper.fromModel(model)).toThrow(/cannot step recurrent layer '.*' \(GRU\).*mode: window/);
+  });
+
+  it('refuses a layer that mixes time steps', () => {
+    const model = tf.sequential({
+      layers: [tf.layers.lstm({ units: 4, inputShape: [3, 1], returnSequences: true }), tf.layers.flatten(), tf.layers.dense({ units: 2 })],
+    });
+    expect(() => ModelStepper.fromModel(model)).toThrow(/cannot step layer '.*' \(Flatten\); use mode: window/);
+  });
+});
