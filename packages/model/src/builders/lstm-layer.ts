@@ -50,5 +50,6 @@ export function createLstm(kind: LstmKind, args: LstmLayerArgs): tf.layers.Layer
     if (!fast) throw new ConfigError('model.options.lstm', `'${kind}' is not available in this build (use lstm: layers or auto)`);
     return fast(resolved, { ...common, seed: args.seed });
   }
-  return tf.layers.lstm(common);
+  // Keras' LSTM defaults, which tfjs' differ from: sigmoid (not hardSigmoid) gates, unit forget bias.
+  return tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: true });
 }

@@ -82,6 +82,8 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
 async function encodeOptimizer(opt: tf.Optimizer): Promise<{ meta: { optimizer: OptimizerSpec; specs: tf.io.WeightsManifestEntry[] }; data: Buffer }> {
   const named = await opt.getWeights();
   const { data, specs } = await tf.io.encodeWeights(named);
+  // getWeights() makes a fresh `iter` scalar each call; the rest are the optimizer's live variables.
+  named.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
   const buf = Buffer.from(tf.io.CompositeArrayBuffer.join(data));
   return { meta: { optimizer: describeOptimizer(opt), specs }, data: buf };
 }
@@ -198,6 +200,7 @@ export async function loadCheckpoint(runDir: string, name?: string, options: Loa
       const named = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, meta.specs);
       const opt = createOptimizer(meta.optimizer);
       await opt.setWeights(meta.specs.map((s) => ({ name: s.name, tensor: named[s.name] })));
+      tf.dispose(Object.values(named));
       return opt;
     },
   };
