@@ -1,6 +1,6 @@
 export type { Note, NotePiece } from './note';
 export { onsetTokens } from './note';
-export { readMidiNotes, readMidiFileInfo, loadNotePieces, listMidiFiles } from './midi-notes';
+export { readMidiFileInfo, loadNotePieces, listMidiFiles } from './midi-notes';
 export type { LoadedPieces } from './midi-notes';
 export * from './music-metrics';
 export { jensenShannonDistance, entropyBits } from './histogram';

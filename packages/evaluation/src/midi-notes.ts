@@ -1,31 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Midi } from '@tonejs/midi';
+import { readMidiNotes as readMidiFileNotes } from '@piano-lstm/midi-io';
 import { InputError } from '@piano-lstm/core';
 import type { Note, NotePiece } from './note';
 
-/** MIDI channel 10 (index 9) is General MIDI percussion: no pitch to measure. */
-const DRUM_CHANNEL = 9;
+/** General MIDI percussion (channel 10, 1-based): no pitch to measure. */
+const DRUM_CHANNEL = 10;
 
-/** Every pitched note of a MIDI file, all tracks merged, in quarter lengths (tempo does not matter). */
-export function readMidiNotes(bytes: Uint8Array): Note[] {
-  return readMidiFileInfo(bytes).notes;
-}
-
-/** The notes plus the first tempo (for playback), 120 bpm when the file sets none. */
+/**
+ * Every pitched note of a MIDI file, all tracks merged, in quarter lengths (tempo does not matter),
+ * plus the first tempo (for playback), 120 bpm when the file sets none. Reads with
+ * midi-io's reader so notes are paired exactly as the training parser pairs them.
+ */
 export function readMidiFileInfo(bytes: Uint8Array): { notes: Note[]; bpm: number } {
-  const midi = new Midi(bytes);
-  const ppq = midi.header.ppq || 480;
-  const notes: Note[] = [];
-  for (const track of midi.tracks) {
-    if (track.channel === DRUM_CHANNEL || track.instrument.percussion) continue;
-    for (const n of track.notes) {
-      notes.push({ pitch: n.midi, onset: n.ticks / ppq, duration: n.durationTicks / ppq, velocity: Math.round(n.velocity * 127) });
-    }
-  }
-  notes.sort((a, b) => a.onset - b.onset || a.pitch - b.pitch);
-  const bpm = midi.header.tempos[0]?.bpm;
-  return { notes, bpm: bpm && Number.isFinite(bpm) && bpm > 0 ? bpm : 120 };
+  const midi = readMidiFileNotes(bytes);
+  const notes: Note[] = midi.notes
+    .filter((n) => n.channel !== DRUM_CHANNEL)
+    .map((n) => ({ pitch: n.pitch, onset: n.onset, duration: n.duration, velocity: n.velocity }));
+  const us = midi.tempos[0]?.usPerQuarter;
+  return { notes, bpm: us && us > 0 ? 60_000_000 / us : 120 };
 }
 
 export interface LoadedPieces {
@@ -67,7 +60,7 @@ export function loadNotePieces(inputs: readonly string[]): LoadedPieces {
   for (const file of listMidiFiles(inputs)) {
     let notes: Note[];
     try {
-      notes = readMidiNotes(fs.readFileSync(file));
+      notes = readMidiFileInfo(fs.readFileSync(file)).notes;
     } catch (e) {
       result.skipped.push({ path: file, reason: `not a readable MIDI file (${midiErrorReason(e)})` });
       continue;
