@@ -206,7 +206,7 @@ function readTrack(bytes: Uint8Array, start: number, end: number, index: number,
           continue;
         }
         next = base + 2;
-        if (msg === 0xc0) push({ tick: tickCandidate, kind: EventKind.Program, channel, a: b1, b: 0 });
+        if (msg === 0xc0) push({ tick: tickCandidate, kind: EventKind.Program, channel, a: b1, b: 0, data: undefined });
       } else {
         if (msg === 0xb0 && b1 === LOCAL_CONTROL && avail <= 2) {
           throw new MidiReadError(`truncated controller event in ${where(q)}`, 'IndexError: index out of range');
@@ -214,9 +214,9 @@ function readTrack(bytes: Uint8Array, start: number, end: number, index: number,
         next = base + 3;
         if (msg === 0x90 && b2 > 0) {
           hasNotes = true;
-          push({ tick: tickCandidate, kind: EventKind.NoteOn, channel, a: b1, b: b2 });
+          push({ tick: tickCandidate, kind: EventKind.NoteOn, channel, a: b1, b: b2, data: undefined });
         } else if (msg === 0x90 || msg === 0x80) {
-          push({ tick: tickCandidate, kind: EventKind.NoteOff, channel, a: b1, b: b2 });
+          push({ tick: tickCandidate, kind: EventKind.NoteOff, channel, a: b1, b: b2, data: undefined });
         }
       }
     } else if (status === 0xf0 || status === 0xf7) {

@@ -92,37 +92,24 @@ function round7(x: number): number {
   return Number(x.toFixed(7));
 }
 
-interface Match {
-  rem: number;
-  err: number;
-  unit: number;
-  match: number;
+function nearest(target: number, unit: number): [number, number] {
+  const mult = Math.floor(target / unit);
+  const low = unit * mult;
+  const high = unit * (mult + 1);
+  return low <= target && target <= low + unit / 2 ? [low, target - low] : [high, high - target];
 }
 
 function bestMatch(target: number, zeroAllowed: boolean, gap: number): number {
-  let best: Match | undefined;
-  for (const unit of UNITS) {
-    const mult = Math.floor(target / unit);
-    const low = unit * mult;
-    const high = unit * (mult + 1);
-    let match: number;
-    let err: number;
-    if (low <= target && target <= low + unit / 2) {
-      match = low;
-      err = round7(target - low);
-    } else {
-      match = high;
-      err = round7(high - target);
-    }
-    if (!zeroAllowed && match === 0) {
-      match = unit;
-      err = Math.abs(round7(target - match));
-    }
-    const rem = gap % unit === 0 ? 0 : Math.max(gap - match, 0);
-    const m: Match = { rem, err, unit, match };
-    if (!best || m.rem < best.rem || (m.rem === best.rem && (m.err < best.err || (m.err === best.err && m.unit < best.unit)))) best = m;
-  }
-  return best!.match;
+  let [m4, e4] = nearest(target, UNITS[0]);
+  let [m3, e3] = nearest(target, UNITS[1]);
+  if (!zeroAllowed && m4 === 0) [m4, e4] = [UNITS[0], Math.abs(target - UNITS[0])];
+  if (!zeroAllowed && m3 === 0) [m3, e3] = [UNITS[1], Math.abs(target - UNITS[1])];
+  const r4 = gap % UNITS[0] === 0 ? 0 : Math.max(gap - m4, 0);
+  const r3 = gap % UNITS[1] === 0 ? 0 : Math.max(gap - m3, 0);
+  if (r4 !== r3) return r4 < r3 ? m4 : m3;
+  // music21 rounds errors to 7 decimals; only near-ties need the (slow) exact rounding
+  if (Math.abs(e4 - e3) > 1e-6) return e4 < e3 ? m4 : m3;
+  return round7(e4) <= round7(e3) ? m4 : m3;
 }
 
 function toU(ql: number): number {
@@ -186,6 +173,15 @@ function groupNotes(notes: TimedNote[], ppq: number): { groups: TimedNote[][]; v
   return { groups, voicesRequired };
 }
 
+/** Every El has the same fields in the same order: one hidden class keeps the hot loops monomorphic. */
+function mkEl(kind: ElKind, cls: Cls, off: number, seq: number, extra: { keys?: number[]; inst?: Instrument; bar?: number; tick?: number } = {}): El {
+  return { kind, cls, off, dur: 0, grace: false, seq, keys: extra.keys, inst: extra.inst, bar: extra.bar, tick: extra.tick };
+}
+
+function copyEl(e: El, off: number, seq: number): El {
+  return { kind: e.kind, cls: e.cls, off, dur: e.dur, grace: e.grace, seq, keys: e.keys, inst: e.inst, bar: e.bar, tick: e.tick };
+}
+
 interface ConductorState {
   els: El[];
 }
@@ -217,13 +213,13 @@ function trackMetas(track: MidiTrackData, ppq: number): El[] {
   let seq = 0;
   for (const e of track.events) {
     if (e.kind === EventKind.Program) {
-      out.push({ kind: 'inst', cls: Cls.Inst, off: e.tick / ppq, dur: 0, grace: false, seq: seq++, inst: instrumentFromProgram(e.a, e.channel) });
+      out.push(mkEl('inst', Cls.Inst, e.tick / ppq, seq++, { inst: instrumentFromProgram(e.a, e.channel) }));
     } else if (e.kind === EventKind.Meta) {
       if (e.a === 0x03 || e.a === 0x04) {
-        out.push({ kind: 'inst', cls: Cls.Inst, off: e.tick / ppq, dur: 0, grace: false, seq: seq++, inst: instrumentFromName(e.data!, e.a === 0x03) });
+        out.push(mkEl('inst', Cls.Inst, e.tick / ppq, seq++, { inst: instrumentFromName(e.data!, e.a === 0x03) }));
       } else {
         const m = metaObject(e, track.index + 1);
-        if (m) out.push({ ...m, off: e.tick / ppq, dur: 0, grace: false, seq: seq++ });
+        if (m) out.push(mkEl(m.kind, m.cls, e.tick / ppq, seq++, { bar: m.bar }));
       }
     }
   }
@@ -244,7 +240,7 @@ export function buildScore(file: MidiFileData): Music21Score {
       // §3: non-note tracks feed the conductor; only its time/key/tempo marks are ever used.
       for (const m of trackMetas(track, ppq)) {
         if (m.kind === 'inst') continue;
-        conductor.els.push({ ...m, off: toU(bestMatch(m.off, true, 0)) });
+        conductor.els.push(copyEl(m, toU(bestMatch(m.off, true, 0)), m.seq));
       }
       continue;
     }
@@ -265,7 +261,7 @@ function buildTrack(track: MidiTrackData, ppq: number, conductor: ConductorState
     const last = g[g.length - 1];
     const drum = g.some((n) => n.channel === 10);
     const kind: ElKind = g.length === 1 ? (drum ? 'unpitched' : 'note') : drum ? 'perc' : 'chord';
-    const el: El = { kind, cls: Cls.Note, off: first.on / ppq, dur: 0, grace: false, seq: seq++, keys: g.map((n) => n.key), tick: first.on };
+    const el = mkEl(kind, Cls.Note, first.on / ppq, seq++, { keys: g.map((n) => n.key), tick: first.on });
     rawDur.set(el, (last.off - last.on) / ppq);
     els.push(el);
   }
@@ -284,10 +280,11 @@ function buildTrack(track: MidiTrackData, ppq: number, conductor: ConductorState
   }
 
   // conductor copies (already quantised in the conductor part)
-  for (const c of conductor.els) els.push({ ...c, seq: seq++ });
+  for (const c of conductor.els) els.push(copyEl(c, c.off, seq++));
 
   const layout = layoutMeasures(els, conductor, voicesRequired);
-  return { track: track.index, pieces: layout.pieces.map((p) => ({ ...p, track: track.index })), instruments: layout.instruments, end: layout.end };
+  for (const p of layout.pieces) p.track = track.index;
+  return { track: track.index, pieces: layout.pieces, instruments: layout.instruments, end: layout.end };
 }
 
 function nextAbove(sorted: number[], x: number): number | undefined {
@@ -324,7 +321,7 @@ function sortEls(a: MEl, b: MEl): number {
   return a.at - b.at || a.el.cls - b.el.cls || Number(b.el.grace) - Number(a.el.grace) || a.ins - b.ins;
 }
 
-function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: boolean): { pieces: Omit<Piece, 'track'>[]; instruments: TrackInstrument[]; end: number } {
+function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: boolean): { pieces: Piece[]; instruments: TrackInstrument[]; end: number } {
   // sorted as music21's flatten().sorted(): offset, class, grace first, insertion
   const sorted = [...els].sort((a, b) => a.off - b.off || a.cls - b.cls || Number(b.grace) - Number(a.grace) || a.seq - b.seq);
   let oMax = 0;
@@ -333,7 +330,7 @@ function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: b
   // §6.1: the meter stream: the conductor's time signatures, else the part's own; 4/4 at 0 if missing
   const cts = conductor.els.filter((e) => e.kind === 'ts');
   const meter = (cts.length ? cts : sorted.filter((e) => e.kind === 'ts')).slice().sort((a, b) => a.off - b.off || a.seq - b.seq);
-  if (!meter.length || meter[0].off > 0) meter.unshift({ kind: 'ts', cls: Cls.TimeSig, off: 0, dur: 0, grace: false, seq: -1, bar: 4 * U });
+  if (!meter.length || meter[0].off > 0) meter.unshift(mkEl('ts', Cls.TimeSig, 0, -1, { bar: 4 * U }));
   const measures: Measure[] = [];
   let o = 0;
   let mi = 0;
@@ -372,7 +369,7 @@ function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: b
     }
   }
 
-  const pieces: Omit<Piece, 'track'>[] = [];
+  const pieces: Piece[] = [];
   const instruments: TrackInstrument[] = [];
   let rank = 0;
   let end = 0;
@@ -383,7 +380,7 @@ function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: b
       end = Math.max(end, off + x.dur);
       if (x.el.kind === 'inst') instruments.push({ inst: x.el.inst!, off, seq: rank++ });
       else if (x.el.cls === Cls.Note) {
-        pieces.push({ kind: x.el.kind as Piece['kind'], keys: x.el.keys!, off, dur: x.dur, grace: x.el.grace, rank: rank++, tiePiece: x.tiePiece });
+        pieces.push({ kind: x.el.kind as Piece['kind'], keys: x.el.keys!, off, dur: x.dur, grace: x.el.grace, rank: rank++, tiePiece: x.tiePiece, track: -1 });
       }
     }
   }
