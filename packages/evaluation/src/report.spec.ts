@@ -104,6 +104,12 @@ describe('writeReport', () => {
     expect(() => writeReport(missing)).toThrow(InputError);
     expect(() => writeReport(missing)).toThrow(`run folder ${missing} does not exist (give the folder printed as 'run folder: …')`);
   });
+
+  it('refuses a folder that is not a run folder rather than writing into it', () => {
+    const run = makeFakeRunFolder(tmp);
+    expect(() => writeReport(run.corpusDir)).toThrow(`${run.corpusDir} is not a run folder: it has no config.yaml, metrics.jsonl, corpus.json or evaluation.json`);
+    expect(fs.existsSync(path.join(run.corpusDir, 'report.html'))).toBe(false);
+  });
 });
 
 describe('readRunFolder', () => {

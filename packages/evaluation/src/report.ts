@@ -4,7 +4,7 @@ import { InputError, writeFileAtomic } from '@piano-lstm/core';
 import { evaluatePieces, EvaluateOptions } from './evaluate-pieces';
 import { loadNotePieces, LoadedPieces, midiErrorReason, readMidiFileInfo } from './midi-notes';
 import { renderReport, ReportData, ReportSample } from './report-html';
-import { readRunFolder, runCorpusPaths } from './run-folder';
+import { isRunFolder, readRunFolder, runCorpusPaths } from './run-folder';
 
 export const REPORT_FILE = 'report.html';
 
@@ -18,6 +18,9 @@ export function collectReportData(runDir: string, options: ReportOptions = {}): 
   const abs = path.resolve(runDir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
     throw new InputError(`run folder ${runDir} does not exist (give the folder printed as 'run folder: …')`, { file: runDir });
+  }
+  if (!isRunFolder(abs)) {
+    throw new InputError(`${runDir} is not a run folder: it has no config.yaml, metrics.jsonl, corpus.json or evaluation.json (give the folder printed as 'run folder: …')`, { file: runDir });
   }
   const run = readRunFolder(abs);
   const samples: ReportSample[] = run.samples.map((file) => {
