@@ -8,6 +8,7 @@ export { ModelStepper, gatherState, disposeState, type LstmState } from './infer
 export { generateTokenIds, modelWindow, type TokenRequest } from './generate-tokens';
 export { resolvePrimers, parsePrimerTokens, type PrimerContext } from './primers';
 export { generatePieces, MAX_BATCH, type GeneratePiecesOptions } from './generate-pieces';
+export { generateFromRun, mergeGenerate, requireRunDir, type GenerateOverrides, type RunStages, type GenerateFromRunResult } from './generate-from-run';
 
 /** Registers the Sampler types (argmax, temperature, top-k, top-p). */
 export const generatorModule = new ContainerModule(({ bind }) => {

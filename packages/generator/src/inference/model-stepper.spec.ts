@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { createLstmLayer } from '@piano-lstm/model';
 import { disposeState, ModelStepper } from './model-stepper';
 import { tinyModel, TinyEncoder, VOCAB, type TinyModelOptions } from '../__fixtures__/tiny-model';
 
@@ -52,5 +53,34 @@ describe('ModelStepper refusals', () => {
       layers: [tf.layers.lstm({ units: 4, inputShape: [3, 1], returnSequences: true }), tf.layers.flatten(), tf.layers.dense({ units: 2 })],
     });
     expect(() => ModelStepper.fromModel(model)).toThrow(/cannot step layer '.*' \(Flatten\); use mode: window/);
+  });
+});
+
+describe('ModelStepper on the fused LSTM layer (@piano-lstm/model)', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('steps a FusedLSTM stack exactly like its own predict', async () => {
+    const T = 5;
+    const model = tf.sequential();
+    model.add(createLstmLayer('fused', { units: 7, returnSequences: true, inputShape: [T, 1], name: 'l1' }));
+    model.add(createLstmLayer('fused', { units: 9, name: 'l2' }));
+    model.add(tf.layers.dense({ units: VOCAB.length, activation: 'softmax' }));
+    // Non-zero biases so the test sees them.
+    for (const w of model.weights) if (w.name.endsWith('bias')) w.write(tf.randomUniform(w.shape, -0.5, 0.5, 'float32', 3));
+    expect(model.layers[0].getClassName()).not.toBe('LSTM');
+    const enc = new TinyEncoder(VOCAB, T);
+    const d = enc.input([[1, 5, 9, 2, 7], [0, 0, 11, 3, 3]]);
+    const x = tf.tensor(d.data, d.shape);
+    const expected = model.predict(x) as tf.Tensor;
+    const stepper = ModelStepper.fromModel(model);
+    const { output, state } = stepper.run(x);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(output, expected))).dataSync()[0]);
+    expect(diff).toBeLessThan(1e-5);
+    tf.dispose([x, expected, output]);
+    disposeState(state);
+    stepper.dispose();
+    model.dispose();
   });
 });
