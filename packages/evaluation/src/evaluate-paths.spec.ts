@@ -14,7 +14,12 @@ afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function keys(v: unknown, out: string[] = []): string[] {
   if (Array.isArray(v)) v.forEach((x) => keys(x, out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(k), keys(x, out);
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      out.push(k);
+      keys(x, out);
+    }
+  }
   return out;
 }
 

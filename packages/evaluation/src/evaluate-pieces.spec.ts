@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Midi } from '@tonejs/midi';
 import { InputError } from '@piano-lstm/core';
 import { evaluatePieces } from './evaluate-pieces';
-import { listMidiFiles, loadNotePieces, readMidiFileInfo } from './midi-notes';
+import { listMidiFiles, loadNotePieces, midiErrorReason, readMidiFileInfo } from './midi-notes';
 import { Note, onsetTokens } from './note';
 import { fakePiece, loopingPiece, writeMidiNotes } from './testing/fake-run-folder';
 import { Rng } from '@piano-lstm/core';
@@ -59,6 +59,12 @@ describe('reading MIDI notes', () => {
       { path: path.join(tmp, 'empty.midi'), reason: 'no pitched notes' },
     ]);
   });
+
+  it.each([
+    { error: new Error("Expected 'MTrk', got: '\u0000\u00ffQ\u0003'\nat line 2"), reason: "Expected 'MTrk', got: '?ÿQ?'" },
+    { error: new TypeError("Cannot read properties of undefined (reading 'forEach')"), reason: 'malformed or truncated file structure' },
+    { error: 'plain string', reason: 'plain string' },
+  ])('turns a parser failure into one printable line: $reason', ({ error, reason }) => expect(midiErrorReason(error)).toBe(reason));
 
   it('names a missing path and the fix', () => {
     const missing = path.join(tmp, 'nope.mid');

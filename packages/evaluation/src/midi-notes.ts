@@ -75,5 +75,6 @@ export function loadNotePieces(inputs: readonly string[]): LoadedPieces {
 export function midiErrorReason(e: unknown): string {
   if (e instanceof TypeError) return 'malformed or truncated file structure';
   const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  return first.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').replace(/\s+/g, ' ').trim();
+  // Parsers quote raw header bytes; keep the line printable.
+  return [...first].map((c) => (c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) < 0xa0) ? '?' : c)).join('').trim();
 }
