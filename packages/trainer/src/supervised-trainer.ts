@@ -52,6 +52,8 @@ export interface TrainJob {
   /** How to resume, printed on interrupt. */
   resumeHint?: string;
   onEpochEnd?(metrics: EpochMetrics, model: tf.LayersModel): void;
+  /** Called once the vocabulary is known and the pieces are split, before the first batch. */
+  onReady?(info: { encoder: TokenEncoder; train: Piece[]; validation: Piece[]; model: tf.LayersModel }): void;
   progressStream?: NodeJS.WriteStream;
 }
 
@@ -198,6 +200,7 @@ export class SupervisedTrainer implements Trainer {
       optimizer = this.makeOptimizer(model);
     }
     writeFileAtomic(path.join(job.runDir, 'vocab.json'), JSON.stringify(encoder.vocabulary), { force: true });
+    job.onReady?.({ encoder, train: trainPieces, validation: valPieces, model });
 
     const valWindows = valPieces.length ? encoder.windows(valPieces) : undefined;
     if (valWindows && valWindows.count === 0) {

@@ -1,16 +1,122 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
-import { PianoLstmError } from '@piano-lstm/core';
+import type * as tf from '@tensorflow/tfjs';
+import { InputError, experimentToYaml, writeFileAtomic, type Corpus, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
+import { initBackend, type BackendInfo, type TokenEncoder } from '@piano-lstm/model';
+import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
+import { collect, consoleLogger, createStage, loadExperiment, requireRunFolder, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
 import type { CommandKit } from '../command-kit';
+
+export interface TrainCommandOptions {
+  set: string[];
+  resume?: string;
+  runs?: string;
+}
+
+export interface TrainedRun {
+  loaded: LoadedExperiment;
+  runDir: string;
+  corpus: Corpus;
+  backend: BackendInfo;
+  result: TrainResult;
+  log: Logger;
+}
 
 export function registerTrain(program: Command, kit: CommandKit): void {
   program
     .command('train [config]')
-    .description('parse, encode, train and checkpoint')
-    .allowUnknownOption()
-    .allowExcessArguments()
+    .description('parse, encode, train and checkpoint (config may be omitted with --resume: the run folder\'s config.yaml is used)')
+    .option('--set <key=value>', 'override a config key, e.g. trainer.options.epochs=5 (repeatable)', collect, [])
+    .option('--resume <runDir>', 'continue the run in this folder from its newest checkpoint')
+    .option('--runs <dir>', 'where run folders are created (default ./runs)')
     .action(
-      kit.action(() => {
-        throw new PianoLstmError("the 'train' command is not built yet (issue #5)");
+      kit.action(async (config: string | undefined, opts: TrainCommandOptions) => {
+        const run = await trainFromConfig(config, opts, 'train', kit.io, kit.verbose());
+        printTrainSummary(run, kit.io);
+        run.result.model.dispose();
       }),
     );
 }
+
+/** Shared by `train` and `run`: config → run folder → corpus → trained checkpoints. */
+export async function trainFromConfig(config: string | undefined, opts: TrainCommandOptions, command: 'train' | 'run', io: Output = stdio, verbose = false): Promise<TrainedRun> {
+  const resumeDir = opts.resume ? requireRunFolder(opts.resume) : undefined;
+  const configFile = config ?? (resumeDir ? path.join(resumeDir, 'config.yaml') : undefined);
+  if (!configFile) throw new InputError(`${command} needs a config file, e.g. piano-lstm ${command} configs/quickstart.yaml (or --resume <runDir>)`);
+  const loaded = loadExperiment(configFile, opts.set);
+  const { experiment } = loaded;
+  const log = consoleLogger(io, verbose);
+  const backend = await initBackend(experiment.backend, log);
+
+  let runDir: string;
+  if (resumeDir) {
+    runDir = resumeDir;
+    io.out(`run folder: ${runDir}`);
+    writeFileAtomic(path.join(runDir, 'config.yaml'), experimentToYaml(experiment), { force: true });
+  } else {
+    runDir = startRunFolder(experiment, opts.runs, io);
+  }
+  writeFileAtomic(path.join(runDir, 'backend'), `${backend.name}\n`, { force: true });
+
+  const source = createStage<NoteSource>(loaded, 'NoteSource', log);
+  const corpus = await source.load(experiment.source.paths);
+  for (const s of corpus.skipped) log.warn(`skipped ${s.path}: ${s.reason}`);
+  const pieces = corpus.pieces.filter((p) => p.tokens.length > 0);
+  if (pieces.length === 0) {
+    const first = corpus.skipped[0];
+    throw new InputError(
+      `no usable pieces in ${experiment.source.paths.join(', ')}${first ? ` (${corpus.skipped.length} skipped; first: ${first.path}: ${first.reason})` : ''}; check source.paths`,
+      { exitCode: 2 },
+    );
+  }
+  const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
+  log.info(`corpus: ${pieces.length} pieces, ${tokenCount} tokens${corpus.skipped.length ? `, ${corpus.skipped.length} files skipped` : ''}`);
+
+  const encoder = createStage<TokenEncoder>(loaded, 'Encoder', log);
+  const modelBuilder = createStage<ModelBuilder<tf.LayersModel>>(loaded, 'ModelBuilder', log);
+  const trainer = createStage<Trainer>(loaded, 'Trainer', log);
+  const interrupt = interruptOnSigint(() => log.info('stopping after this batch and saving a checkpoint… (Ctrl-C again to quit at once)'));
+  const hint = `piano-lstm ${command} ${path.resolve(configFile)}${opts.set.map((s) => ` --set ${s}`).join('')} --resume ${runDir}`;
+  try {
+    const result = await trainer.train({
+      runDir,
+      pieces,
+      encoder,
+      modelBuilder,
+      config: experiment,
+      resume: Boolean(resumeDir),
+      signal: interrupt.signal,
+      backend: backend.name,
+      resumeHint: hint,
+      onReady: ({ encoder: enc, train, validation }) => writeCorpusJson(runDir, corpus, pieces, enc.vocabSize, train, validation),
+    });
+    return { loaded, runDir, corpus, backend, result, log };
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** `corpus.json`: which files were used or skipped (and why), token count, vocabulary size, the split. */
+function writeCorpusJson(runDir: string, corpus: Corpus, used: Piece[], vocabSize: number, train: Piece[], validation: Piece[]): void {
+  const valPaths = new Set(validation.map((p) => p.path));
+  const doc = {
+    files: used.map((p) => ({ path: p.path, tokens: p.tokens.length, split: valPaths.has(p.path) ? 'validation' : 'train' })),
+    skipped: [...corpus.skipped, ...corpus.pieces.filter((p) => p.tokens.length === 0).map((p) => ({ path: p.path, reason: 'no notes in the selected part' }))],
+    tokenCount: used.reduce((n, p) => n + p.tokens.length, 0),
+    vocabSize,
+    trainPieces: train.length,
+    validationPieces: validation.length,
+  };
+  writeFileAtomic(path.join(runDir, 'corpus.json'), `${JSON.stringify(doc, null, 2)}\n`, { force: true });
+}
+
+export function printTrainSummary(run: TrainedRun, io: Output): void {
+  const { result, runDir } = run;
+  const last = result.metrics[result.metrics.length - 1];
+  const why = result.stoppedEarly ? ' (early stopping)' : result.stoppedAtMaxSteps ? ' (maxSteps reached)' : '';
+  io.out(`trained ${last ? last.epoch : 0} epoch(s)${why}; final loss ${last ? last.loss.toFixed(4) : '-'}`);
+  if (result.best) io.out(`best checkpoint: ${path.join(runDir, 'checkpoints', result.best)}`);
+  if (fs.existsSync(path.join(runDir, 'metrics.jsonl'))) io.out(`metrics: ${path.join(runDir, 'metrics.jsonl')}`);
+}
+
