@@ -251,7 +251,9 @@ export function pianoRoll(notes: readonly Note[], index: number): string {
     .map((n) => `<rect x="${f(n.onset * UNIT_X)}" y="${y(n.pitch) + 0.5}" width="${f(Math.max(1, n.duration * UNIT_X - 1))}" height="${UNIT_Y - 1}" fill="hsl(${(n.pitch % 12) * 30} 65% ${70 - (n.velocity / 127) * 35}%)" class="note"/>`)
     .join('');
   const height = Math.min(260, Math.max(110, h * 1.5));
-  return `<svg class="roll" id="roll-${index}" viewBox="0 0 ${f(w)} ${h}" preserveAspectRatio="none" style="height:${Math.round(height)}px" role="img" aria-label="piano roll: ${notes.length} notes, MIDI pitches ${lo + 1}–${hi - 1}">${cs.join('')}${bars.join('')}${rects}<line class="playhead" x1="0" x2="0" y1="0" y2="${h}" visibility="hidden"/></svg>`;
+  // Long pieces keep at least 8 px per quarter and scroll sideways instead of squeezing notes to hairlines.
+  const minWidth = end > 110 ? `;min-width:${Math.round(end * 8)}px` : '';
+  return `<div class="roll-scroll"><svg class="roll" id="roll-${index}" viewBox="0 0 ${f(w)} ${h}" preserveAspectRatio="none" style="height:${Math.round(height)}px${minWidth}" role="img" aria-label="piano roll: ${notes.length} notes, MIDI pitches ${lo + 1}–${hi - 1}">${cs.join('')}${bars.join('')}${rects}<line class="playhead" x1="0" x2="0" y1="0" y2="${h}" visibility="hidden"/></svg></div>`;
 }
 
 function keyValueTable(rows: [string, string][]): string {
@@ -324,6 +326,7 @@ svg.chart .plot { fill: #fafafa; stroke: var(--line); } svg.chart .grid { stroke
 .sample h3 { margin: 6px 0; } .controls { margin-bottom: 8px; }
 button.play { font: inherit; padding: 4px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; min-width: 90px; }
 button.play.playing { background: white; color: var(--accent); }
+div.roll-scroll { overflow-x: auto; }
 svg.roll { display: block; width: 100%; background: #fcfcfd; border: 1px solid var(--line); }
 svg.roll .c-row { fill: #f1f5f9; } svg.roll .bar { stroke: #d1d5db; stroke-width: 0.5; vector-effect: non-scaling-stroke; }
 svg.roll .playhead { stroke: #ef4444; stroke-width: 2; vector-effect: non-scaling-stroke; }
