@@ -69,6 +69,7 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
   const { experiment, log } = stages;
   const generate = mergeGenerate(experiment.generate, overrides);
   const seed = overrides.seed ?? experiment.seed;
+  const { outDir, outFile } = outputOf(dir, overrides.out, generate.count, stages.sink.extension);
   await initBackend(experiment.backend, log);
   const ckpt = await loadRunCheckpoint(dir, overrides.checkpoint);
   try {
@@ -85,7 +86,6 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
     } else if (!Array.isArray(generate.primer)) {
       source = stages.source();
     }
-    const { outDir, outFile } = outputOf(dir, overrides.out, generate.count, stages.sink.extension);
     const files = await generatePieces({
       model: ckpt.model,
       encoder: ckpt.encoder,

@@ -38,6 +38,32 @@ describe.each(CASES)('ModelStepper (%s)', (_name, opts) => {
   });
 });
 
+describe('ModelStepper on a model loaded beside its original', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('finds the weights although tfjs renamed them (kernel_1, …)', async () => {
+    const model = tinyModel({});
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    const copy = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    expect(copy.weights.some((w) => w.name.endsWith('/recurrent_kernel_1'))).toBe(true);
+    const enc = new TinyEncoder(VOCAB, 6);
+    const d = enc.input([[3, 1, 4, 1, 5, 9]]);
+    const x = tf.tensor(d.data, d.shape);
+    const expected = copy.predict(x) as tf.Tensor;
+    const stepper = ModelStepper.fromModel(copy);
+    const { output, state } = stepper.run(x);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(output, expected))).dataSync()[0])).toBeLessThan(1e-5);
+    tf.dispose([x, expected, output]);
+    disposeState(state);
+    stepper.dispose();
+    copy.dispose();
+    model.dispose();
+  });
+});
+
 describe('ModelStepper refusals', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');

@@ -257,6 +257,14 @@ function disposeOp(op: Op): void {
   }
 }
 
+/**
+ * `lstm_1/recurrent_kernel` → `recurrent_kernel`. tfjs appends `_1`, `_2`… to a variable name already
+ * taken in the process (a model loaded beside the one that was trained), so that suffix goes too.
+ */
+export function weightRole(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1).replace(/_\d+$/, '');
+}
+
 /** Dense and Activation layers computed directly: `layer.apply` costs more than the math here. */
 function denseOrActivationOp(layer: tf.layers.Layer): AffineOp | ElementwiseOp | undefined {
   const cls = layer.getClassName();
@@ -266,9 +274,9 @@ function denseOrActivationOp(layer: tf.layers.Layer): AffineOp | ElementwiseOp |
     return fn ? { kind: 'elementwise', fn } : undefined;
   }
   if (cls !== 'Dense') return undefined;
-  const kernel = layer.weights.find((w) => w.name.endsWith('kernel'));
+  const kernel = layer.weights.find((w) => weightRole(w.name) === 'kernel');
   if (!kernel || kernel.shape.length !== 2) return undefined;
-  const bias = layer.weights.find((w) => w.name.endsWith('bias'));
+  const bias = layer.weights.find((w) => weightRole(w.name) === 'bias');
   const w = kernel.read().clone() as tf.Tensor2D;
   const b = bias && config.useBias !== false ? (bias.read().clone() as tf.Tensor1D) : undefined;
   return { kind: 'affine', ...makeAffine(w, b, activationName(config.activation), `layer '${layer.name}'`) };
@@ -280,7 +288,7 @@ function lstmOp(layer: tf.layers.Layer): LstmOp | undefined {
     throw new InputError(`stateful generation cannot step recurrent layer '${layer.name}' (${layer.getClassName()}); only LSTMs (use mode: window)`);
   }
   const weights = layer.weights;
-  const find = (suffix: string) => weights.find((w) => w.name === suffix || w.name.endsWith(`/${suffix}`));
+  const find = (role: string) => weights.find((w) => weightRole(w.name) === role);
   const kernel = find('kernel');
   const recurrent = find('recurrent_kernel');
   if (!kernel || !recurrent) {
