@@ -15,6 +15,7 @@ import {
   saveCheckpoint,
   transposeTokens,
   type IdWindowSet,
+  type LoadCheckpointOptions,
   type RngState,
   type TokenEncoder,
   type TrainingState,
@@ -52,6 +53,8 @@ export interface TrainJob {
   /** How to resume, printed on interrupt. */
   resumeHint?: string;
   onEpochEnd?(metrics: EpochMetrics, model: tf.LayersModel): void;
+  /** Rebuilds plugin encoder types from a checkpoint on resume (built-in types need nothing). */
+  createEncoder?: LoadCheckpointOptions['createEncoder'];
   /** Called once the vocabulary is known and the pieces are split, before the first batch. */
   onReady?(info: { encoder: TokenEncoder; train: Piece[]; validation: Piece[]; model: tf.LayersModel }): void;
   progressStream?: NodeJS.WriteStream;
@@ -167,7 +170,7 @@ export class SupervisedTrainer implements Trainer {
     let metricsHistory: EpochMetrics[] = [];
 
     if (job.resume) {
-      const ckpt = await loadCheckpoint(job.runDir, undefined, { prefer: 'latest' });
+      const ckpt = await loadCheckpoint(job.runDir, undefined, { prefer: 'latest', createEncoder: job.createEncoder });
       const state = ckpt.state;
       if (!state) throw new InputError(`checkpoint ${ckpt.dir} has no state.json; it cannot be resumed (only used for generation)`, { exitCode: 1 });
       if (ckpt.fingerprint && ckpt.fingerprint.sha256 !== fingerprint.sha256) {
@@ -272,7 +275,6 @@ export class SupervisedTrainer implements Trainer {
             markCheckpoint(job.runDir, 'latest', name);
             const hint = job.resumeHint ?? `piano-lstm train ${path.join(job.runDir, 'config.yaml')} --resume ${job.runDir}`;
             this.log.info(`interrupted in epoch ${epoch} after batch ${b + 1}/${batches}; saved checkpoints/${name}`);
-            this.log.info(`resume with: ${hint}`);
             throw new InterruptedError(`interrupted; resume with: ${hint}`);
           }
           if (o.maxSteps !== undefined && globalStep >= o.maxSteps) {

@@ -5,7 +5,7 @@ import { generatePieces } from '@piano-lstm/generator';
 import { loadCheckpoint } from '@piano-lstm/model';
 import { collect, createStage } from '../app';
 import type { CommandKit } from '../command-kit';
-import { printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
+import { encoderMaker, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
 
 export function registerRun(program: Command, kit: CommandKit): void {
   program
@@ -22,7 +22,7 @@ export function registerRun(program: Command, kit: CommandKit): void {
         const { loaded, runDir, log, corpus } = run;
         const { experiment } = loaded;
         // Generate from the best checkpoint, exactly what `generate --run` would use.
-        const ckpt = await loadCheckpoint(runDir);
+        const ckpt = await loadCheckpoint(runDir, undefined, { createEncoder: encoderMaker(loaded, log) });
         const sampler = createStage<Sampler>(loaded, 'Sampler', log);
         const sink = createStage<Sink>(loaded, 'Sink', log);
         const source = createStage<NoteSource>(loaded, 'NoteSource', log);

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import { InputError, experimentToYaml, writeFileAtomic, type Corpus, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
-import { initBackend, type BackendInfo, type TokenEncoder } from '@piano-lstm/model';
+import { InputError, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
+import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
 import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
-import { collect, consoleLogger, createStage, loadExperiment, requireRunFolder, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
 import type { CommandKit } from '../command-kit';
 
 export interface TrainCommandOptions {
@@ -89,12 +89,22 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       signal: interrupt.signal,
       backend: backend.name,
       resumeHint: hint,
+      createEncoder: encoderMaker(loaded, log),
       onReady: ({ encoder: enc, train, validation }) => writeCorpusJson(runDir, corpus, pieces, enc.vocabSize, train, validation),
     });
     return { loaded, runDir, corpus, backend, result, log };
   } finally {
     interrupt.dispose();
   }
+}
+
+/** Rebuilds any registered Encoder type (plugins included) from a checkpoint's encoder spec. */
+export function encoderMaker(loaded: LoadedExperiment, log: Logger): (spec: EncoderSpec) => Encoder | undefined {
+  return (spec) => {
+    if (!loaded.registry.has('Encoder', spec.type)) return undefined;
+    const f = loaded.registry.get<Encoder>('Encoder', spec.type);
+    return f.create(f.parseOptions(spec.options, 'encoder.options'), stageContext(loaded.experiment, 'Encoder', loaded.document.baseDir, log));
+  };
 }
 
 /** `corpus.json`: which files were used or skipped (and why), token count, vocabulary size, the split. */
