@@ -16,6 +16,13 @@ export interface TokenRequest {
   log?: Logger;
   /** Reuse a twin already built for this model (benchmarks); otherwise one is built and disposed. */
   stepper?: ModelStepper;
+  /** Filled in when given: ms spent reading the primers, and ms spent producing the notes after it. */
+  timing?: GenerationTiming;
+}
+
+export interface GenerationTiming {
+  primeMs: number;
+  notesMs: number;
 }
 
 /** Generated ids per piece (without the primer). Every piece is generated in one batched pass. */
@@ -76,6 +83,7 @@ async function generateWindow(model: tf.LayersModel, encoder: Encoder, req: Toke
   const histories = req.primers.map((p) => [...p]);
   const generated: number[][] = req.primers.map(() => []);
   let twin: ModelStepper | undefined = req.stepper;
+  const started = performance.now();
   try {
     for (let step = 0; step < req.length; step++) {
       const windows = histories.map((h) => h.slice(-T));
@@ -110,14 +118,18 @@ async function generateWindow(model: tf.LayersModel, encoder: Encoder, req: Toke
   } finally {
     if (twin && !req.stepper) twin.dispose();
   }
+  if (req.timing) Object.assign(req.timing, { primeMs: 0, notesMs: performance.now() - started });
   return generated;
 }
 
 /** Read the primer once, then one token per step, carrying the LSTM state. */
 async function generateStateful(stepper: ModelStepper, encoder: Encoder, req: TokenRequest): Promise<number[][]> {
+  const started = performance.now();
   const x = toTensor(encoder.input(req.primers));
   let { output, state } = stepper.run(x);
   x.dispose();
+  await output.data();
+  const primed = performance.now();
   const histories = req.primers.map((p) => [...p]);
   const generated: number[][] = req.primers.map(() => []);
   try {
@@ -140,6 +152,7 @@ async function generateStateful(stepper: ModelStepper, encoder: Encoder, req: To
     if (!output.isDisposed) output.dispose();
     disposeState(state);
   }
+  if (req.timing) Object.assign(req.timing, { primeMs: primed - started, notesMs: performance.now() - primed });
   return generated;
 }
 
@@ -158,9 +171,12 @@ async function generateBeam(stepper: ModelStepper, encoder: Encoder, req: TokenR
   const P = req.primers[0].length;
   // Every piece starts with W copies of its primer; only the first copy is expanded at step 0.
   const rowsPrimers = req.primers.flatMap((p) => Array.from({ length: W }, () => p));
+  const started = performance.now();
   const x = toTensor(encoder.input(rowsPrimers));
   let { output, state } = stepper.run(x);
   x.dispose();
+  await output.data();
+  const primed = performance.now();
   let beams: Beam[][] = req.primers.map((p) => Array.from({ length: W }, (_, b) => ({ score: b === 0 ? 0 : -Infinity, history: [...p] })));
   try {
     for (let step = 0; step < req.length; step++) {
@@ -208,6 +224,7 @@ async function generateBeam(stepper: ModelStepper, encoder: Encoder, req: TokenR
     if (!output.isDisposed) output.dispose();
     disposeState(state);
   }
+  if (req.timing) Object.assign(req.timing, { primeMs: primed - started, notesMs: performance.now() - primed });
   return beams.map((bs) => bs[0].history.slice(P));
 }
 

@@ -5,9 +5,10 @@ import { samplerFactories } from './samplers/samplers';
 export * from './samplers/samplers';
 export { RepetitionPenalty, blockedByNgram, type RepetitionPenaltyOptions } from './samplers/repetition-penalty';
 export { ModelStepper, gatherState, disposeState, type LstmState } from './inference/model-stepper';
-export { generateTokenIds, modelWindow, type TokenRequest } from './generate-tokens';
+export { generateTokenIds, modelWindow, type TokenRequest, type GenerationTiming } from './generate-tokens';
 export { resolvePrimers, parsePrimerTokens, type PrimerContext } from './primers';
 export { generatePieces, MAX_BATCH, type GeneratePiecesOptions } from './generate-pieces';
+export { benchGeneration, SEED_VOCAB, SEED_WINDOW, type GenerationBenchRow, type GenerationBenchOptions } from './bench/generation-bench';
 export { generateFromRun, mergeGenerate, requireRunDir, type GenerateOverrides, type RunStages, type GenerateFromRunResult } from './generate-from-run';
 
 /** Registers the Sampler types (argmax, temperature, top-k, top-p). */
