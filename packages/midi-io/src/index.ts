@@ -2,6 +2,8 @@ import { ContainerModule } from 'inversify';
 import { StageFactory } from '@piano-lstm/core';
 import { music21SourceFactory } from './music21-note-source';
 import { seedMidiSinkFactory } from './seed-midi-sink';
+import { timedSourceFactory } from './timed-note-source';
+import { timedMidiSinkFactory } from './timed-midi-sink';
 
 export { readMidiFile, MidiReadError, DEFAULT_READ_LIMITS, MUSIC21_DEFAULT_PPQ } from './midi-reader';
 export type { MidiFileData, MidiTrackData, MidiEvent, ReadLimits } from './midi-reader';
@@ -16,10 +18,18 @@ export { SeedMidiSink, seedMidiSinkFactory, seedMidiBytes, tokenKeys, parseSeedM
 export type { SeedMidiOptions } from './seed-midi-sink';
 export { writeMidiFile } from './midi-writer';
 export type { SongSpec, TrackSpec, NoteSpec } from './midi-writer';
+export { parseTimedNotes, bucket as velocityBucket, DEFAULT_TIMED_OPTIONS } from './timed-notes';
+export type { TimedOptions, TimedParse } from './timed-notes';
+export { TimedNoteSource, timedSourceFactory, parseTimedOptions } from './timed-note-source';
+export type { TimedSourceOptions, TimedOutcome } from './timed-note-source';
+export { TimedMidiSink, timedMidiSinkFactory, timedMidiBytes, timedNotes, eventsFromTimedTokens, parseTimedMidiOptions } from './timed-midi-sink';
+export type { TimedMidiOptions, TimedNote } from './timed-midi-sink';
 export { classicalMiniPieces, builtinCorpusFiles, BUILTIN_PREFIX, CLASSICAL_MINI } from './classical-mini';
 
-/** Registers the `music21` NoteSource and the `seed-midi` Sink. */
+/** Registers the `music21` and `timed` NoteSources and the `seed-midi` and `timed-midi` Sinks. */
 export const midiIoModule = new ContainerModule(({ bind }) => {
   bind(StageFactory).toConstantValue(music21SourceFactory);
   bind(StageFactory).toConstantValue(seedMidiSinkFactory);
+  bind(StageFactory).toConstantValue(timedSourceFactory);
+  bind(StageFactory).toConstantValue(timedMidiSinkFactory);
 });

@@ -426,4 +426,4 @@ export function pieceToken(p: Piece): string {
   return p.kind === 'note' ? pitchName(p.keys[0]) : normalOrderToken(p.keys);
 }
 
-export { GENERIC, pieceOrder };
+export { GENERIC, pieceOrder, bestMatch, toU };

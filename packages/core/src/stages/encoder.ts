@@ -1,4 +1,4 @@
-import type { Piece } from './note-source';
+import type { Piece, TimedEvent } from './note-source';
 
 /** Plain tensor data, so `core` needs no tfjs. */
 export interface TensorData {
@@ -38,6 +38,27 @@ export interface Encoder {
   batch(windows: WindowSet, indices: readonly number[]): EncodedBatch;
   /** Model input for a batch of id sequences (generation). */
   input(sequences: readonly (readonly number[])[]): TensorData;
+  /**
+   * Rhythm-aware encoders: generated ids → timed events (offsets in quarters from 0). Impossible
+   * combinations (a zero duration, a note-off without a note-on, a gap beyond the range) are
+   * clamped or dropped and counted in `invalid`, never thrown.
+   */
+  toEvents?(ids: readonly number[]): { events: TimedEvent[]; invalid: number };
+  /** Encoders with several parallel softmax heads (one id per step still names the whole step). */
+  readonly multiHead?: MultiHeadLayout;
+}
+
+/**
+ * How a multi-head encoder packs one step: the model's output is the heads' distributions side by
+ * side (`heads[h].size` values from `offset`), and a step id is the mixed-radix number of the
+ * heads' local ids, so generic code can keep one id per step.
+ */
+export interface MultiHeadLayout {
+  readonly heads: readonly { name: string; size: number; offset: number }[];
+  /** Step id → one local id per head. */
+  split(id: number): number[];
+  /** One local id per head → step id. */
+  join(local: readonly number[]): number;
 }
 
 export const Encoder = Symbol.for('@piano-lstm/core/Encoder');
