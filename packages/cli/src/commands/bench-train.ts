@@ -1,4 +1,17 @@
-import { PianoLstmError } from '@piano-lstm/core';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InputError } from '@piano-lstm/core';
+import {
+  nativeLstmStatus,
+  TRAIN_BENCH_JOB_ENV,
+  TRAIN_BENCH_RESULT_PREFIX,
+  type MatMulBenchResult,
+  type TrainBenchConfig,
+  type TrainBenchJob,
+  type TrainBenchResult,
+} from '@piano-lstm/model';
 
 export interface BenchOptions {
   json?: boolean;
@@ -8,6 +21,179 @@ export interface BenchOptions {
 /** One measured row: the bench command prints these as a table or JSON lines. */
 export type BenchRow = Record<string, string | number | boolean | null>;
 
-export async function benchTrain(_opts: BenchOptions): Promise<BenchRow[]> {
-  throw new PianoLstmError("'bench train' is not built yet");
+type Impl = TrainBenchConfig['impl'];
+const LABEL: Record<Impl, string> = {
+  'layers-stock': 'layers (stock tfjs-wasm kernels)',
+  layers: 'layers (+ faster wasm kernels)',
+  fused: 'fused',
+  native: 'native (oneDNN)',
+};
+
+interface Plan {
+  seqLength: number;
+  warmup: number;
+  repeats: number;
+  configs: { impl: Impl; batch: number; workers: number; threads?: number }[];
+  matMulRepeats: number;
+}
+
+function plan(quick: boolean): Plan {
+  const native = nativeLstmStatus().available;
+  const impls = (batch: number, withFastLayers: boolean) => [
+    { impl: 'layers-stock' as Impl, batch, workers: 1 },
+    ...(withFastLayers ? [{ impl: 'layers' as Impl, batch, workers: 1 }] : []),
+    { impl: 'fused' as Impl, batch, workers: 1 },
+    { impl: 'fused' as Impl, batch, workers: 2 },
+    ...(native ? [1, 2].map((threads) => ({ impl: 'native' as Impl, batch, workers: 1, threads })) : []),
+  ];
+  if (quick) {
+    // A smoke test: the seed-doc network on 25-step windows, one measured step each.
+    return { seqLength: 25, warmup: 1, repeats: 1, configs: impls(32, false), matMulRepeats: 2 };
+  }
+  return { seqLength: 100, warmup: 1, repeats: 3, configs: [...impls(32, true), ...impls(64, false)], matMulRepeats: 5 };
+}
+
+/** The compiled @piano-lstm/model entry (the child runs plain Node, not ts-jest). */
+function modelEntry(): string {
+  let resolved = require.resolve('@piano-lstm/model');
+  if (resolved.endsWith('.ts')) resolved = path.resolve(path.dirname(resolved), '..', 'dist', 'index.js');
+  if (!fs.existsSync(resolved)) {
+    throw new InputError(`bench train needs the built packages (${resolved} is missing); run: npx tsc -b tsconfig.build.json`);
+  }
+  return resolved;
+}
+
+interface ChildOutcome<R> {
+  result?: R;
+  /** One line on why the child died (absent when it succeeded). */
+  failure?: string;
+  peakRssMb: number;
+  wallS: number;
+}
+
+function vmHwmMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs one job in a child process, so a configuration that aborts the wasm runtime (the stock
+ * LSTM at batch 64 exhausts its 4 GiB heap) is recorded instead of ending the bench.
+ */
+function runChild<R>(entry: string, job: TrainBenchJob, timeoutS: number): Promise<ChildOutcome<R>> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(entry)}).trainBenchChildMain().catch((e) => { console.error(e && e.stack || e); process.exit(1); })`], {
+      env: { ...process.env, [TRAIN_BENCH_JOB_ENV]: JSON.stringify(job) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let peak = 0;
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20000)));
+    const poll = setInterval(() => (peak = Math.max(peak, vmHwmMb(child.pid!))), 250);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutS * 1000);
+    child.on('close', (code, signal) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      const wallS = (Date.now() - t0) / 1000;
+      const line = out.split('\n').find((l) => l.startsWith(TRAIN_BENCH_RESULT_PREFIX));
+      if (code === 0 && line) {
+        const result = JSON.parse(line.slice(TRAIN_BENCH_RESULT_PREFIX.length)) as R & { rssMb?: number };
+        resolve({ result, peakRssMb: Math.max(peak, result.rssMb ?? 0), wallS });
+        return;
+      }
+      const why = timedOut
+        ? `timed out after ${timeoutS} s`
+        : (err
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => /abort|memory|error/i.test(l)) ?? `exit ${code ?? signal}`);
+      resolve({ failure: why.slice(0, 160), peakRssMb: peak, wallS });
+    });
+  });
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * `piano-lstm bench train`: one training step of the seed-doc model per LSTM implementation and
+ * batch size, each configuration in its own process on the wasm backend, next to a plain
+ * 1024×1024 matMul on the same backend (the ceiling for the GFLOP/s column).
+ */
+export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
+  const entry = modelEntry();
+  const p = plan(opts.quick === true);
+  const progress = (msg: string) => {
+    if (!opts.json) process.stderr.write(`bench train: ${msg}\n`);
+  };
+  const rows: BenchRow[] = [];
+  const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown cpu'}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`;
+
+  progress('matMul 1024×1024 …');
+  const mm = await runChild<MatMulBenchResult>(entry, { kind: 'matmul', n: 1024, repeats: p.matMulRepeats, backend: 'wasm' }, 300);
+  const ceiling = mm.result?.gflops ?? null;
+  rows.push({
+    name: 'matMul 1024×1024',
+    backend: mm.result?.backend ?? 'wasm',
+    batch: null,
+    workers: 1,
+    threads: 1,
+    seq_len: null,
+    samples_per_s: null,
+    step_ms: mm.result ? round(mm.result.msPerMatMul, 1) : null,
+    gflops: ceiling === null ? null : round(ceiling, 2),
+    pct_of_matmul: ceiling === null ? null : 100,
+    vs_stock: null,
+    rss_mb: round(mm.peakRssMb, 0),
+    status: mm.failure ?? 'ok',
+  });
+
+  const stock = new Map<number, number>();
+  for (const c of p.configs) {
+    const threads = c.threads ?? 1;
+    progress(`${LABEL[c.impl]}, batch ${c.batch}, ${c.workers} worker(s), ${threads} thread(s) …`);
+    const config: TrainBenchConfig = { ...c, seqLength: p.seqLength, vocab: 300, warmup: p.warmup, repeats: p.repeats, backend: 'wasm' };
+    const o = await runChild<TrainBenchResult>(entry, { kind: 'train', config }, opts.quick ? 600 : 1800);
+    const r = o.result;
+    if (r && c.impl === 'layers-stock') stock.set(c.batch, r.samplesPerS);
+    if (!r && c.impl === 'layers-stock') stock.delete(c.batch);
+    const base = stock.get(c.batch);
+    rows.push({
+      name: `seed-doc ${LABEL[c.impl]}`,
+      backend: r?.backend ?? 'wasm',
+      batch: c.batch,
+      workers: c.workers,
+      threads,
+      seq_len: p.seqLength,
+      samples_per_s: r ? round(r.samplesPerS, 2) : null,
+      step_ms: r ? round(median(r.stepMs), 0) : null,
+      gflops: r ? round(r.gflops, 2) : null,
+      pct_of_matmul: r && ceiling ? round((100 * r.gflops) / ceiling, 1) : null,
+      vs_stock: r && base ? round(r.samplesPerS / base, 2) : null,
+      rss_mb: round(o.peakRssMb, 0),
+      status: o.failure ? `aborted: ${o.failure}` : 'ok',
+    });
+  }
+  progress(`done (${machine}; ${p.repeats} measured step(s) after ${p.warmup} warm-up, medians)`);
+  for (const r of rows) r.machine = machine;
+  return rows;
 }

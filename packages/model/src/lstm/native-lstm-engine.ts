@@ -29,6 +29,7 @@ interface NativeLayer {
 }
 interface NativeModule {
   loadNativeLstm(): { available: boolean; reason?: string; version?: string; threads: number };
+  setThreads(n: number): void;
   NativeLstmLayer: new (dims: NativeDims) => NativeLayer;
 }
 
@@ -51,6 +52,16 @@ function loadModule(): { mod?: NativeModule; reason?: string } {
 export function nativeLstmStatus(): { available: boolean; reason?: string } {
   const l = loadModule();
   return l.mod ? { available: true } : { available: false, reason: l.reason };
+}
+
+/**
+ * OpenMP threads of the addon (process-wide). One thread is the safe choice on a shared machine:
+ * with two, every competing process stalls oneDNN's barriers and steps get several times slower.
+ */
+export function setNativeThreads(n: number): void {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  l.mod.setThreads(n);
 }
 
 /**

@@ -1,0 +1,166 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { ArrayMessage, InitMessage, lossFunction, StepMessage, StepReply, WorkerReply } from './protocol';
+
+export interface DataParallelOptions {
+  /** Worker threads (each with its own tfjs engine and backend). */
+  workers: number;
+  backend?: 'wasm' | 'cpu';
+  /** Loss name; default: the model's compiled loss when it is a name. */
+  loss?: string;
+}
+
+/**
+ * The worker's entry: the compiled .js next to this file, or under ts-jest (sources only) the
+ * .ts file through a small TypeScript require hook.
+ */
+function startWorker(): Worker {
+  if (__filename.endsWith('.js')) return new Worker(path.join(__dirname, 'gradient-worker.js'));
+  const bootstrap = `
+    const { workerData } = require('node:worker_threads');
+    const fs = require('node:fs');
+    const ts = require(workerData.typescript);
+    require.extensions['.ts'] = (m, filename) => {
+      const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+        fileName: filename,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, useDefineForClassFields: false },
+      });
+      m._compile(out.outputText, filename);
+    };
+    require(workerData.file);`;
+  return new Worker(bootstrap, {
+    eval: true,
+    workerData: { typescript: require.resolve('typescript'), file: path.join(__dirname, 'gradient-worker.ts') },
+  });
+}
+
+class WorkerHandle {
+  private pending: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | undefined;
+  constructor(readonly worker: Worker) {
+    worker.on('message', (r: WorkerReply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (r.type === 'error') p?.reject(new Error(r.message));
+      else p?.resolve(r);
+    });
+    worker.on('error', (e) => {
+      this.pending?.reject(e);
+      this.pending = undefined;
+    });
+    worker.on('exit', (code) => {
+      this.pending?.reject(new Error(`data-parallel worker exited with code ${code}`));
+      this.pending = undefined;
+    });
+  }
+  request(msg: InitMessage | StepMessage, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(msg, transfer);
+    });
+  }
+}
+
+/** Row counts of `n` nearly equal shards of `rows` (no empty shard). */
+export function shardSizes(rows: number, n: number): number[] {
+  const k = Math.min(n, rows);
+  return Array.from({ length: k }, (_, i) => Math.floor(rows / k) + (i < rows % k ? 1 : 0));
+}
+
+function shard(t: tf.Tensor, start: number, rows: number): ArrayMessage {
+  const row = t.size / t.shape[0];
+  const all = t.dataSync() as Float32Array | Int32Array;
+  return {
+    data: all.slice(start * row, (start + rows) * row),
+    shape: [rows, ...t.shape.slice(1)],
+    dtype: t.dtype === 'int32' ? 'int32' : 'float32',
+  };
+}
+
+/**
+ * Data-parallel gradients: every step splits the batch into one shard per worker; each worker
+ * computes the gradient of its shard's mean loss at the current weights; the shard gradients are
+ * averaged weighted by shard size, which equals the full batch's gradient up to float rounding.
+ * The optimizer stays here, on the coordinating model.
+ */
+export class DataParallelGradients {
+  private disposed = false;
+
+  private constructor(
+    private readonly model: tf.LayersModel,
+    private readonly handles: WorkerHandle[],
+  ) {}
+
+  static async create(model: tf.LayersModel, opts: DataParallelOptions): Promise<DataParallelGradients> {
+    if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`workers: ${opts.workers} must be a positive integer`);
+    const loss = opts.loss ?? (typeof model.loss === 'string' ? model.loss : undefined);
+    if (!loss) throw new Error('data-parallel training needs a loss name (compile the model with one, or pass loss)');
+    lossFunction(loss); // fail here, not in every worker
+    const init: InitMessage = {
+      type: 'init',
+      topology: JSON.stringify(model.toJSON(null, false)),
+      loss,
+      backend: opts.backend ?? 'wasm',
+    };
+    const handles = Array.from({ length: opts.workers }, () => new WorkerHandle(startWorker()));
+    const dp = new DataParallelGradients(model, handles);
+    try {
+      await Promise.all(handles.map((h) => h.request(init)));
+    } catch (e) {
+      await dp.dispose();
+      throw e;
+    }
+    return dp;
+  }
+
+  get workers(): number {
+    return this.handles.length;
+  }
+
+  /** Mean loss over the batch and its gradient for every trainable weight (keyed by variable name). */
+  async gradients(x: tf.Tensor, y: tf.Tensor, training = true): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
+    if (this.disposed) throw new Error('DataParallelGradients was disposed');
+    if (x.shape[0] !== y.shape[0]) throw new Error(`x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+    const weights = this.model.weights.map((w) => {
+      const v = w.read();
+      return { data: Float32Array.from(v.dataSync() as Float32Array), shape: v.shape };
+    });
+    const sizes = shardSizes(x.shape[0], this.handles.length);
+    let start = 0;
+    const replies = await Promise.all(
+      sizes.map((rows, i) => {
+        const msg: StepMessage = { type: 'step', weights, x: shard(x, start, rows), y: shard(y, start, rows), training };
+        start += rows;
+        return this.handles[i].request(msg, [msg.x.data.buffer as ArrayBuffer, msg.y.data.buffer as ArrayBuffer]) as Promise<StepReply>;
+      }),
+    );
+    const total = x.shape[0];
+    let loss = 0;
+    const grads: tf.NamedTensorMap = {};
+    this.model.trainableWeights.forEach((w, k) => {
+      const acc = new Float32Array(replies[0].grads[k].length);
+      replies.forEach((r, i) => {
+        const share = sizes[i] / total;
+        const g = r.grads[k];
+        for (let j = 0; j < acc.length; j++) acc[j] += share * g[j];
+      });
+      const v = w.read() as tf.Variable;
+      grads[v.name] = tf.tensor(acc, v.shape);
+    });
+    replies.forEach((r, i) => (loss += (sizes[i] / total) * r.loss));
+    return { loss, grads };
+  }
+
+  /** One optimizer step on the averaged gradients; returns the batch's mean loss. */
+  async trainStep(x: tf.Tensor, y: tf.Tensor, optimizer: tf.Optimizer = this.model.optimizer): Promise<number> {
+    const { loss, grads } = await this.gradients(x, y, true);
+    optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+    return loss;
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all(this.handles.map((h) => h.worker.terminate()));
+  }
+}

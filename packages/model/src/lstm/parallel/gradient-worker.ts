@@ -1,0 +1,59 @@
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerFastWasmKernels } from '../fast-wasm-kernels';
+import '../fused-lstm'; // registers FusedLSTM for modelFromJSON
+import { InitMessage, lossFunction, StepMessage, StepReply, WorkerReply } from './protocol';
+
+/**
+ * One data-parallel worker: its own tfjs engine and backend, a replica of the model built from
+ * the topology, and on every step the gradient of the mean loss over its shard of the batch at
+ * the weights sent by the coordinator.
+ */
+let model: tf.LayersModel | undefined;
+let loss: ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor) | undefined;
+
+async function init(msg: InitMessage): Promise<void> {
+  if (msg.backend === 'wasm') registerFastWasmKernels();
+  if (!(await tf.setBackend(msg.backend))) throw new Error(`backend '${msg.backend}' could not be initialized in a worker`);
+  await tf.ready();
+  model = (await tf.models.modelFromJSON(JSON.parse(msg.topology) as tf.io.ModelJSON['modelTopology'] as never)) as tf.LayersModel;
+  loss = lossFunction(msg.loss);
+}
+
+function step(msg: StepMessage): StepReply {
+  const m = model!;
+  const trainable = m.trainableWeights;
+  // All weights are sent (non-trainable ones too) in model.weights order.
+  tf.tidy(() => m.setWeights(msg.weights.map((w) => tf.tensor(w.data, w.shape))));
+  const { value, grads } = tf.tidy(() => {
+    const x = tf.tensor(msg.x.data, msg.x.shape, msg.x.dtype);
+    const y = tf.tensor(msg.y.data, msg.y.shape, msg.y.dtype);
+    const vars = trainable.map((w) => w.read() as tf.Variable);
+    const r = tf.variableGrads(() => tf.mean(loss!(y, m.apply(x, { training: msg.training }) as tf.Tensor)) as tf.Scalar, vars);
+    return { value: r.value, grads: vars.map((v) => r.grads[v.name]) };
+  });
+  // Typed arrays are read outside the tidy: tidy walks every element of a returned container.
+  // The wasm backend's dataSync already returns a copy, safe to transfer.
+  const reply: StepReply = { type: 'step', loss: value.dataSync()[0], grads: grads.map((g) => g.dataSync() as Float32Array) };
+  tf.dispose([value, ...grads]);
+  return reply;
+}
+
+parentPort!.on('message', (msg: InitMessage | StepMessage) => {
+  void (async () => {
+    let reply: WorkerReply;
+    try {
+      if (msg.type === 'init') {
+        await init(msg);
+        reply = { type: 'ready', backend: tf.getBackend() };
+      } else {
+        reply = step(msg);
+      }
+    } catch (e) {
+      reply = { type: 'error', message: (e as Error).message };
+    }
+    const transfer = reply.type === 'step' ? reply.grads.map((g) => g.buffer as ArrayBuffer) : [];
+    parentPort!.postMessage(reply, transfer);
+  })();
+});
