@@ -38,6 +38,32 @@ describe.each(CASES)('ModelStepper (%s)', (_name, opts) => {
   });
 });
 
+describe('ModelStepper.run from a given state', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('continues where a first run stopped, and leaves the caller’s state alive', () => {
+    const model = tinyModel({ window: null });
+    const enc = new TinyEncoder(VOCAB, 6);
+    const tensor = (ids: number[]) => tf.tensor(enc.input([ids]).data, enc.input([ids]).shape);
+    const stepper = ModelStepper.fromModel(model);
+    const [a, b, ab] = [tensor([1, 2, 3]), tensor([4, 5]), tensor([1, 2, 3, 4, 5])];
+    const first = stepper.run(a);
+    const second = stepper.run(b, first.state);
+    expect(first.state.every((s) => !s.h.isDisposed && !s.c.isDisposed)).toBe(true);
+    const whole = stepper.run(ab);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(second.output, whole.output))).dataSync()[0])).toBeLessThan(1e-6);
+    for (const r of [first, second, whole]) {
+      r.output.dispose();
+      disposeState(r.state);
+    }
+    tf.dispose([a, b, ab]);
+    stepper.dispose();
+    model.dispose();
+  });
+});
+
 describe('ModelStepper on a model loaded beside its original', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');

@@ -207,12 +207,15 @@ export class ModelStepper {
     const T = sequence.shape[1];
     if (!T) throw new RangeError('run() needs at least one time step');
     const steps = tf.unstack(sequence, 1);
-    let current = state ? [...state] : this.zeroState(sequence.shape[0]);
+    let current: readonly LstmState[] = state ?? this.zeroState(sequence.shape[0]);
+    // The caller's state stays the caller's; states made here are disposed once replaced.
+    let owned = !state;
     let output: tf.Tensor2D | undefined;
     try {
       for (let t = 0; t < T; t++) {
         const r = this.step(steps[t], current);
-        if (current !== state) disposeState(current);
+        if (owned) disposeState(current);
+        owned = true;
         output?.dispose();
         current = r.state;
         output = r.output;
@@ -220,7 +223,7 @@ export class ModelStepper {
     } finally {
       tf.dispose(steps);
     }
-    return { output: output!, state: current };
+    return { output: output!, state: current as LstmState[] };
   }
 
   dispose(): void {
