@@ -31,6 +31,11 @@ export interface NativeLstmBenchResult {
   computeMs: number;
   /** msPerBatch - computeMs: JS↔native copies, allocation, N-API overhead */
   boundaryMs: number;
+  /**
+   * process CPU ms (user+system, all threads) per batch, median. With 1 thread, cpuMs ≈ msPerBatch
+   * on an idle machine; cpuMs well below msPerBatch means other processes took the cores.
+   */
+  cpuMs: number;
   threads: number;
   layers: Array<{ I: number; H: number }>;
   /** native bytes held by the stack: the layers plus the shared oneDNN scratchpad */
@@ -86,8 +91,10 @@ export function benchNativeLstm(opts: NativeLstmBenchOptions): NativeLstmBenchRe
     const fwdMs: number[] = [];
     const bwdMs: number[] = [];
     const computeMs: number[] = [];
+    const cpuMs: number[] = [];
     for (let r = 0; r < warmup + repeats; r++) {
       let compute = 0;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       let input = x;
       layers.forEach((layer, k) => {
@@ -102,7 +109,9 @@ export function benchNativeLstm(opts: NativeLstmBenchOptions): NativeLstmBenchRe
         compute += layers[k].timings().computeMs;
       }
       const t2 = performance.now();
+      const cpu = process.cpuUsage(cpu0);
       if (r >= warmup) {
+        cpuMs.push((cpu.user + cpu.system) / 1000);
         fwdMs.push(t1 - t0);
         bwdMs.push(t2 - t1);
         computeMs.push(compute);
@@ -118,6 +127,7 @@ export function benchNativeLstm(opts: NativeLstmBenchOptions): NativeLstmBenchRe
       samplesPerSec: B / (msPerBatch / 1000),
       computeMs: c,
       boundaryMs: Math.max(0, msPerBatch - c),
+      cpuMs: median(cpuMs),
       threads,
       layers: dims,
       nativeBytes: layers.reduce((s, l) => s + l.nativeBytes(), 0) + sharedScratchpadBytes(),

@@ -92,6 +92,23 @@ function firstLine(e: unknown): string {
   return msg.split('\n')[0].trim();
 }
 
+/**
+ * libgomp reads OMP_WAIT_POLICY once, when the addon's dlopen loads it. Its default (spin at
+ * every barrier) makes 2-thread runs collapse (measured 5-10x slower) as soon as another process
+ * wants a core, since oneDNN's LSTM crosses a barrier many times per time step. Unless the user
+ * chose a policy (OMP_WAIT_POLICY or GOMP_SPINCOUNT), load with PASSIVE and restore the env, so
+ * child processes are unaffected.
+ */
+function withPassiveOpenMpWait<T>(load: () => T): T {
+  if (process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined) return load();
+  process.env.OMP_WAIT_POLICY = 'PASSIVE';
+  try {
+    return load();
+  } finally {
+    delete process.env.OMP_WAIT_POLICY;
+  }
+}
+
 export function loadAddon(): LoadResult {
   const flag = process.env.PIANO_LSTM_NATIVE;
   if (flag === '0' || flag === 'false' || flag === 'off') {
@@ -105,7 +122,7 @@ export function loadAddon(): LoadResult {
       : { reason: `native LSTM addon not built; ${HOW_TO}` };
   }
   try {
-    const addon = require(addonPath) as RawAddon;
+    const addon = withPassiveOpenMpWait(() => require(addonPath) as RawAddon);
     addon.version();
     return { addon };
   } catch (e) {
