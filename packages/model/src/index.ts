@@ -6,6 +6,27 @@ export { IdWindowSet } from './encoders/window-set';
 export { SeedScalarEncoder, seedScalarEncoderFactory } from './encoders/seed-scalar-encoder';
 export { EmbeddingEncoder, embeddingEncoderFactory, type EmbeddingEncoderOptions } from './encoders/embedding-encoder';
 export { transposeToken, transposeTokens } from './encoders/transpose';
+export {
+  CompoundEncoder,
+  MultiHeadEncoder,
+  EventsEncoder,
+  HEAD_NAMES,
+  timedEvents,
+  normaliseTimed,
+  pitchKeys,
+  compoundEncoderFactory,
+  multiHeadEncoderFactory,
+  eventsEncoderFactory,
+  rhythmEncoderFactories,
+  rhythmEncoderFromSpec,
+  type CompoundOptions,
+  type MultiHeadOptions,
+  type EventsOptions,
+  type RhythmOptions,
+  type RhythmCounts,
+} from './encoders/rhythm';
+export { MultiHeadModelBuilder, multiHeadModelFactory, buildMultiHead } from './builders/multi-head-builder';
+export { HeadEmbedding, HeadSoftmax } from './builders/multi-head-layers';
 export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
 export { buildStack, readStackOptions, type StackOptions } from './builders/lstm-stack';
 export { createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';

@@ -7,7 +7,7 @@ export interface ModelSpec {
   /** Embedding width the encoder asks for (integer inputs only); a builder's own option wins. */
   embeddingDim?: number;
   /** Multi-head encoders: one input and one softmax per head, in this order (sizes sum to vocabSize). */
-  heads?: { name: string; size: number }[];
+  heads?: { name: string; size: number; dim?: number }[];
 }
 
 /** vocab size + options → a compiled model (a tfjs `LayersModel`; typed loosely so core needs no tfjs). */
