@@ -83,7 +83,10 @@ export async function generatePieces(o: GeneratePiecesOptions): Promise<string[]
   const ext = o.sink.extension.startsWith('.') ? o.sink.extension : `.${o.sink.extension}`;
   for (let i = 0; i < generate.count; i++) {
     const file = o.outFile ?? path.join(o.outDir, `${stem}-${String(i + 1).padStart(width, '0')}${ext}`);
-    files.push(await o.sink.write(encoder.decode(generated[i]), file, { force: o.force }));
+    // rhythm encoders hand the sink timed events (onsets, durations, velocities)
+    const timed = encoder.toEvents?.(generated[i]);
+    if (timed && timed.invalid > 0) log.warn(`${path.basename(file)}: ${timed.invalid} generated events were impossible (zero duration, note-off without note-on, ...) and were fixed`);
+    files.push(await o.sink.write(encoder.decode(generated[i]), file, { force: o.force, ...(timed ? { events: timed.events } : {}) }));
   }
   return files;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError, type Encoder, type GenerateMode, type Logger, type Rng, type Sampler, type TensorData } from '@piano-lstm/core';
 import { disposeState, gatherState, ModelStepper, type LstmState } from './inference/model-stepper';
+import { samplerFor } from './rhythm/per-head-sampler';
 
 export interface TokenRequest {
   /** One primer (token ids) per piece; all the same length, at least one token. */
@@ -34,6 +35,8 @@ export async function generateTokenIds(model: tf.LayersModel, encoder: Encoder, 
   if (req.primers.some((p) => p.length !== P)) throw new RangeError('all primers of one batch must have the same length');
   if (req.rngs.length !== n) throw new RangeError(`need one Rng per piece (${n}), got ${req.rngs.length}`);
   if (req.length === 0) return req.primers.map(() => []);
+  // multi-head encoders: the sampler draws each head on its own
+  req = { ...req, sampler: samplerFor(req.sampler, encoder, req.mode) };
   switch (req.mode) {
     case 'window':
       return generateWindow(model, encoder, req);

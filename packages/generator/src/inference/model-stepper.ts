@@ -138,7 +138,8 @@ export class ModelStepper {
         ops.push(direct);
         continue;
       }
-      if (PER_STEP.has(cls)) {
+      // custom layers (the multi-head embedding and softmaxes) declare that they act per time step
+      if (PER_STEP.has(cls) || (layer as unknown as { perTimeStep?: unknown }).perTimeStep === true) {
         ops.push({ kind: 'apply', layer });
         continue;
       }
