@@ -13,6 +13,8 @@ describe('transposeToken', () => {
     { token: '11.2.6', by: 1, expected: '0.3.7' },
     { token: '0', by: -5, expected: '7' },
     { token: 'rest', by: 4, expected: 'rest' },
+    { token: 'C4|1/2|1', by: 2, expected: 'D4|1/2|1' },
+    { token: '4.9|0|3/2|88', by: 3, expected: '7.0|0|3/2|88' },
   ])('$token by $by → $expected', ({ token, by, expected }) => {
     expect(transposeToken(token, by)).toBe(expected);
   });

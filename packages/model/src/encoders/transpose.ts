@@ -11,6 +11,9 @@ const CHORD = /^\d+(\.\d+)*$/;
  */
 export function transposeToken(token: string, semitones: number): string {
   if (semitones === 0) return token;
+  // timed tokens (`C4|1/2|1`): the pitch moves, the rhythm stays
+  const bar = token.indexOf('|');
+  if (bar > 0) return `${transposeToken(token.slice(0, bar), semitones)}${token.slice(bar)}`;
   const note = NOTE.exec(token.replace(/b(?=-?\d+$)/, '-'));
   if (note) {
     const [, step, accidentals, octave] = note;
