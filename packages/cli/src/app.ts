@@ -6,7 +6,7 @@ import {
   Experiment,
   ExperimentDocument,
   Logger,
-  PianoLstmError,
+  InputError,
   Rng,
   STAGE_SECTION,
   StageContext,
@@ -104,10 +104,10 @@ export function startRunFolder(experiment: Experiment, runsRoot: string | undefi
 export function requireRunFolder(dir: string): string {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-    throw new PianoLstmError(`run folder ${dir} does not exist (give the folder printed as 'run folder: …')`);
+    throw new InputError(`run folder ${dir} does not exist (give the folder printed as 'run folder: …')`);
   }
   if (!fs.existsSync(path.join(abs, 'config.yaml'))) {
-    throw new PianoLstmError(`${dir} is not a run folder: it has no config.yaml`);
+    throw new InputError(`${dir} is not a run folder: it has no config.yaml (give the folder printed as 'run folder: …')`);
   }
   return abs;
 }

@@ -43,6 +43,10 @@ describe('experiment loader', () => {
     expect(exp.generate).toEqual({ length: 500, count: 1, primer: 'random-window', mode: 'window', width: 4 });
   });
 
+  it('keeps chord tokens of an inline primer as written', () => {
+    expect(load(base.replace('primer: random-window', 'primer: [E5, 4.9, 4.10, 11, C5]')).generate.primer).toEqual(['E5', '4.9', '4.10', '11', 'C5']);
+  });
+
   it('supplies default sampler, sink and trainer when omitted', () => {
     const exp = load(base.replace(/^sampler:.*\n/m, '').replace(/^sink:.*\n/m, ''));
     expect(exp.sampler).toEqual({ type: 'argmax', options: {} });
@@ -130,6 +134,7 @@ describe('experiment loader', () => {
     { set: 'sampler.type=top-k', check: (e) => e.sampler, expected: { type: 'top-k', options: { k: 8 } } },
     { set: 'sampler.options.k=3', check: (e) => e.sampler.options, expected: {} },
     { set: 'generate.primer=[E5, "4.9"]', check: (e) => e.generate.primer, expected: ['E5', '4.9'] },
+    { set: 'generate.primer=[E5, 4.10, 11]', check: (e) => e.generate.primer, expected: ['E5', '4.10', '11'] },
     { set: 'source.paths=[a, b]', check: (e) => e.source.paths, expected: [path.resolve('/proj/configs/a'), path.resolve('/proj/configs/b')] },
     { set: 'name=other', check: (e) => e.name, expected: 'other' },
   ];

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Document, isMap, isPair, isScalar, LineCounter, parse as parseYamlValue, parseDocument, stringify } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
 import { ConfigError, PianoLstmError, SourceLocation } from './errors';
 import { OptionReader, describe, isPlainObject, unknownKey } from './options';
 import { STAGE_SECTION, StageName, StageRegistry } from './registry';
@@ -98,17 +98,15 @@ export function parseExperiment(
     if (eq <= 0) throw new ConfigError('', `--set ${expr}: expected key.path=value (e.g. --set trainer.options.epochs=5)`);
     const key = expr.slice(0, eq).trim();
     const raw = expr.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = parseYamlValue(raw);
-    } catch {
-      value = raw;
-    }
+    // Parsed as a YAML node (not a JS value) so token lists keep their source text: `[E5, 4.10]`.
+    const valueDoc = parseDocument(raw);
+    const node = valueDoc.errors.length > 0 || valueDoc.contents === null ? doc.createNode(raw) : valueDoc.contents;
     const segments = splitPath(key);
     ensureMaps(doc, segments);
-    doc.setIn(segments, doc.createNode(value));
+    doc.setIn(segments, node);
     setPaths.push({ path: key, expr });
   }
+  keepTokenText(doc);
   const data = doc.toJS() as Record<string, unknown>;
   const baseDir = opts.baseDir ?? process.cwd();
   const locate = (p: string, atKey = false): SourceLocation => {
@@ -252,6 +250,18 @@ export function splitPath(p: string): (string | number)[] {
     for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
   }
   return out;
+}
+
+/**
+ * Chord tokens look like numbers to YAML (`4.9`, `4.10`, `11`): inside an inline primer they are kept
+ * as written, so `primer: [E5, 4.10]` means the chord 4.10, not the number 4.1.
+ */
+function keepTokenText(doc: Document): void {
+  const primer = doc.getIn(['generate', 'primer'], true);
+  if (!isSeq(primer)) return;
+  for (const item of primer.items) {
+    if (isScalar(item) && typeof item.value === 'number') item.value = item.source ?? String(item.value);
+  }
 }
 
 function ensureMaps(doc: Document, segments: (string | number)[]): void {
