@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, InterruptedError, writeFileAtomic, type Logger, type ModelBuilder, type Piece, type Rng } from '@piano-lstm/core';
+import { InputError, InterruptedError, writeFileAtomic, type Logger, type ModelBuilder, type ModelSpec, type Piece, type Rng } from '@piano-lstm/core';
 import {
   CHECKPOINTS_DIR,
   DropoutNoise,
@@ -177,8 +177,8 @@ export class SupervisedTrainer implements Trainer {
         this.log.warn(`the corpus differs from the one checkpoint ${ckpt.name} was trained on (${ckpt.fingerprint.tokens} → ${fingerprint.tokens} tokens); continuing, but not exactly`);
       }
       encoder.restore(ckpt.encoder.vocabulary);
-      model = ckpt.model;
-      noise = attachNoise(model, new DropoutNoise(this.rng.fork('model.dropout')));
+      model = await this.rebuild(job, encoder, ckpt.model);
+      noise = noiseOf(model);
       if (state.rng.dropout) noise.rng.setState(state.rng.dropout);
       optimizer = (await ckpt.restoreOptimizer()) ?? this.makeOptimizer(model);
       if (state.rng.shuffle) shuffleRng.setState(state.rng.shuffle);
@@ -192,13 +192,7 @@ export class SupervisedTrainer implements Trainer {
       this.log.info(`resuming from checkpoint ${ckpt.name}: epoch ${state.epoch}${state.step ? ` + ${state.step} batches` : ''}`);
     } else {
       encoder.fit(this.vocabularyPieces(job.pieces));
-      model = await job.modelBuilder.build({
-        vocabSize: encoder.vocabSize,
-        sequenceLength: encoder.sequenceLength,
-        inputKind: encoder.inputKind,
-        targetKind: encoder.targetKind,
-        ...('dim' in encoder && typeof encoder.dim === 'number' ? { embeddingDim: encoder.dim } : {}),
-      });
+      model = await job.modelBuilder.build(this.modelSpec(encoder));
       noise = noiseOf(model);
       optimizer = this.makeOptimizer(model);
     }
@@ -351,6 +345,36 @@ export class SupervisedTrainer implements Trainer {
     }
     if (optimizer !== model.optimizer) optimizer.dispose();
     return { model, metrics: metricsHistory, best: book.bestName, stoppedEarly, stoppedAtMaxSteps, trainPieces: trainPieces.length, validationPieces: valPieces.length };
+  }
+
+  /**
+   * The model a resumed run continues with: built by the same builder as a fresh run (so every layer
+   * is the same implementation, with the same kernels registered), carrying the checkpoint's weights.
+   * Falls back to the deserialised model when the architecture no longer matches the config.
+   */
+  private async rebuild(job: TrainJob, encoder: TokenEncoder, saved: tf.LayersModel): Promise<tf.LayersModel> {
+    const fresh = await job.modelBuilder.build(this.modelSpec(encoder));
+    const weights = saved.getWeights();
+    const fits = weights.length === fresh.weights.length && fresh.weights.every((w, i) => w.shape.join() === weights[i].shape.join());
+    if (!fits) {
+      fresh.dispose();
+      this.log.warn('the model options changed since the checkpoint; continuing with the checkpoint\'s own architecture');
+      attachNoise(saved, new DropoutNoise(this.rng.fork('model.dropout')));
+      return saved;
+    }
+    fresh.setWeights(weights);
+    saved.dispose();
+    return fresh;
+  }
+
+  private modelSpec(encoder: TokenEncoder): ModelSpec {
+    return {
+      vocabSize: encoder.vocabSize,
+      sequenceLength: encoder.sequenceLength,
+      inputKind: encoder.inputKind,
+      targetKind: encoder.targetKind,
+      ...('dim' in encoder && typeof encoder.dim === 'number' ? { embeddingDim: encoder.dim } : {}),
+    };
   }
 
   /** The trainer's optimizer option wins over the one the model was compiled with. */

@@ -62,6 +62,22 @@ describe('checkpoints', () => {
     loaded.model.dispose();
   });
 
+  it('restores Adam exactly, running β powers included', async () => {
+    const enc = encoder();
+    const b = lstmModelFactory.create(lstmModelFactory.parseOptions({ layers: [3], dense: [], optimizer: 'adam' }, 'm'), { rng: new Rng(3), log: silentLogger, baseDir: '.' });
+    const model = await b.build({ vocabSize: enc.vocabSize, sequenceLength: 3, inputKind: 'scalar', targetKind: 'onehot' });
+    const x = tf.tensor3d([[[0.1], [0.2], [0.3]]]);
+    const y = tf.oneHot(tf.tensor1d([1], 'int32'), enc.vocabSize);
+    for (let i = 0; i < 7; i++) model.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar);
+    await saveCheckpoint(path.join(tmp, 'checkpoints', 'a'), { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), optimizer: model.optimizer, state });
+    const opt = await (await loadCheckpoint(tmp, 'a')).restoreOptimizer();
+    type Adam = { accBeta1: tf.Variable; accBeta2: tf.Variable };
+    const [was, now] = [model.optimizer as unknown as Adam, opt as unknown as Adam];
+    expect(now.accBeta1.dataSync()[0]).toBe(was.accBeta1.dataSync()[0]);
+    expect(now.accBeta2.dataSync()[0]).toBe(was.accBeta2.dataSync()[0]);
+    model.dispose();
+  });
+
   it('replaces a folder atomically and leaves no temp folders behind', async () => {
     const enc = encoder();
     const model = await tinyModel(enc.vocabSize);

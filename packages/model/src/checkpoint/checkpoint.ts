@@ -79,13 +79,24 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
   });
 }
 
-async function encodeOptimizer(opt: tf.Optimizer): Promise<{ meta: { optimizer: OptimizerSpec; specs: tf.io.WeightsManifestEntry[] }; data: Buffer }> {
+interface OptimizerMeta {
+  optimizer: OptimizerSpec;
+  specs: tf.io.WeightsManifestEntry[];
+  /** Adam's running β powers: tfjs' setWeights recomputes them with pow(), which differs in the last bits. */
+  accBeta?: [number, number];
+}
+
+type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+
+async function encodeOptimizer(opt: tf.Optimizer): Promise<{ meta: OptimizerMeta; data: Buffer }> {
   const named = await opt.getWeights();
+  const adam = opt as unknown as AdamInternals;
+  const accBeta: [number, number] | undefined = adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]] : undefined;
   const { data, specs } = await tf.io.encodeWeights(named);
   // getWeights() makes a fresh `iter` scalar each call; the rest are the optimizer's live variables.
   named.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
   const buf = Buffer.from(tf.io.CompositeArrayBuffer.join(data));
-  return { meta: { optimizer: describeOptimizer(opt), specs }, data: buf };
+  return { meta: { optimizer: describeOptimizer(opt), specs, ...(accBeta ? { accBeta } : {}) }, data: buf };
 }
 
 /** Points `best` or `latest` in the run folder at a checkpoint name. */
@@ -195,12 +206,19 @@ export async function loadCheckpoint(runDir: string, name?: string, options: Loa
     state: readJsonIfExists<TrainingState & { backend?: string }>(path.join(dir, 'state.json')),
     async restoreOptimizer() {
       if (!fs.existsSync(optimizerFile)) return undefined;
-      const meta = readJson<{ optimizer: OptimizerSpec; specs: tf.io.WeightsManifestEntry[] }>(optimizerFile);
+      const meta = readJson<OptimizerMeta>(optimizerFile);
       const buf = fs.readFileSync(path.join(dir, 'optimizer.bin'));
       const named = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, meta.specs);
       const opt = createOptimizer(meta.optimizer);
       await opt.setWeights(meta.specs.map((s) => ({ name: s.name, tensor: named[s.name] })));
       tf.dispose(Object.values(named));
+      const adam = opt as unknown as AdamInternals;
+      if (meta.accBeta && adam.accBeta1 && adam.accBeta2) {
+        tf.tidy(() => {
+          adam.accBeta1!.assign(tf.scalar(meta.accBeta![0]));
+          adam.accBeta2!.assign(tf.scalar(meta.accBeta![1]));
+        });
+      }
       return opt;
     },
   };
