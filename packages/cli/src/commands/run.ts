@@ -5,7 +5,7 @@ import { generatePieces } from '@piano-lstm/generator';
 import { loadCheckpoint } from '@piano-lstm/model';
 import { collect, createStage } from '../app';
 import type { CommandKit } from '../command-kit';
-import { encoderMaker, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
+import { encoderMaker, finishReport, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
 
 export function registerRun(program: Command, kit: CommandKit): void {
   program
@@ -42,6 +42,7 @@ export function registerRun(program: Command, kit: CommandKit): void {
         ckpt.model.dispose();
         kit.io.out(`checkpoint used: ${ckpt.dir}`);
         for (const f of files) kit.io.out(`sample: ${f}`);
+        await finishReport(runDir, kit.io, log);
         kit.io.out(`run folder: ${runDir}`);
       }),
     );

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import { InputError, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
+import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
 import { collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
 import type { CommandKit } from '../command-kit';
@@ -35,6 +36,7 @@ export function registerTrain(program: Command, kit: CommandKit): void {
         const run = await trainFromConfig(config, opts, 'train', kit.io, kit.verbose());
         printTrainSummary(run, kit.io);
         run.result.model.dispose();
+        await finishReport(run.runDir, kit.io, run.log);
       }),
     );
 }
@@ -77,6 +79,7 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   const modelBuilder = createStage<ModelBuilder<tf.LayersModel>>(loaded, 'ModelBuilder', log);
   const trainer = createStage<Trainer>(loaded, 'Trainer', log);
   const interrupt = interruptOnSigint(() => log.info('stopping after this batch and saving a checkpoint… (Ctrl-C again to quit at once)'));
+  let split: { train: Piece[]; validation: Piece[] } | undefined;
   const hint = `piano-lstm ${command} ${path.resolve(configFile)}${opts.set.map((s) => ` --set ${s}`).join('')} --resume ${runDir}`;
   try {
     const result = await trainer.train({
@@ -90,11 +93,49 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       backend: backend.name,
       resumeHint: hint,
       createEncoder: encoderMaker(loaded, log),
-      onReady: ({ encoder: enc, train, validation }) => writeCorpusJson(runDir, corpus, pieces, enc.vocabSize, train, validation),
+      onReady: ({ encoder: enc, train, validation }) => {
+        split = { train, validation };
+        writeCorpusJson(runDir, corpus, pieces, enc.vocabSize, train, validation);
+      },
     });
+    if (split) compareWithBaselines(runDir, split, result, encoder.sequenceLength, backend.name, io);
     return { loaded, runDir, corpus, backend, result, log };
   } finally {
     interrupt.dispose();
+  }
+}
+
+/**
+ * With a validation split: the model's validation cross-entropy next to unigram and Kneser-Ney baselines
+ * fitted on the same training pieces (`evaluation.json`); a model that does not beat the n-gram is flagged.
+ */
+function compareWithBaselines(
+  runDir: string,
+  split: { train: Piece[]; validation: Piece[] },
+  result: TrainResult,
+  sequenceLength: number,
+  backend: string,
+  io: Output,
+): void {
+  const last = [...result.metrics].reverse().find((m) => typeof m.val_loss === 'number');
+  if (!last || split.validation.length === 0) return;
+  const evaluation = evaluateHeldOut(
+    split.train.map((p) => p.tokens),
+    split.validation.map((p) => p.tokens),
+    { nats_per_token: last.val_loss ?? null, accuracy: last.val_accuracy ?? null },
+    { startAt: sequenceLength, backend },
+  );
+  writeRunEvaluation(runDir, evaluation);
+  for (const line of formatComparison(evaluation.comparison)) io.out(line);
+}
+
+/** Builds the run's self-contained report.html and prints its path; a report failure never fails a finished run. */
+export async function finishReport(runDir: string, io: Output, log: Logger): Promise<void> {
+  try {
+    const file = await writeReport(runDir);
+    io.out(`report: ${file}`);
+  } catch (e) {
+    log.warn(`could not write report.html: ${(e as Error).message.split('\n')[0]} (rebuild it with: piano-lstm report ${runDir})`);
   }
 }
 
