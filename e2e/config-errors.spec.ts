@@ -54,7 +54,7 @@ describe('bad configs exit 2 with one exact line, before any work', () => {
     const r = runCli(['train', file, '--set', 'trainer.options.epochs=0', '--runs', path.join(dir, 'runs')]);
     expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({
       code: 2,
-      stderr: '--set trainer.options.epochs=0 trainer.options.epochs: 0 is out of range (epochs ≥ 1)',
+      stderr: '--set trainer.options.epochs=0 trainer.options.epochs: 0 is out of range (1 ≤ epochs ≤ 1000000)',
     });
   });
 
