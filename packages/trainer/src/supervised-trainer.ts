@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, InterruptedError, writeFileAtomic, type Logger, type ModelBuilder, type ModelSpec, type Piece, type Rng } from '@piano-lstm/core';
+import { InputError, InterruptedError, writeFileAtomic, type Encoder, type Logger, type ModelBuilder, type ModelSpec, type Piece, type Rng } from '@piano-lstm/core';
 import {
   CHECKPOINTS_DIR,
   DropoutNoise,
@@ -145,6 +145,9 @@ export function clipGradients(grads: tf.NamedTensorMap, clipNorm?: number, clipV
 }
 
 export class SupervisedTrainer implements Trainer {
+  /** Multi-head encoders: accuracy counts a step right when every head's most likely value is. */
+  private heads?: readonly { offset: number; size: number }[];
+
   constructor(
     readonly options: SupervisedOptions,
     private readonly rng: Rng,
@@ -158,6 +161,7 @@ export class SupervisedTrainer implements Trainer {
     const shuffleRng = this.rng.fork('shuffle');
     const augmentRng = this.rng.fork('augment');
     const sparse = encoder.targetKind === 'sparse';
+    this.heads = undefined;
     const fingerprint = corpusFingerprint(job.pieces);
 
     let model: tf.LayersModel;
@@ -374,7 +378,17 @@ export class SupervisedTrainer implements Trainer {
       inputKind: encoder.inputKind,
       targetKind: encoder.targetKind,
       ...('dim' in encoder && typeof encoder.dim === 'number' ? { embeddingDim: encoder.dim } : {}),
+      ...this.headsSpec(encoder),
     };
+  }
+
+  /** The multi-head network needs each head's size (and embedding width) to build its inputs and softmaxes. */
+  private headsSpec(encoder: TokenEncoder): Pick<ModelSpec, 'heads'> {
+    const layout = (encoder as Encoder).multiHead;
+    if (!layout) return {};
+    this.heads = layout.heads;
+    const dims = (encoder as { headDims?: () => number[] }).headDims?.();
+    return { heads: layout.heads.map((h, i) => ({ name: h.name, size: h.size, ...(dims ? { dim: dims[i] } : {}) })) };
   }
 
   /** The trainer's optimizer option wins over the one the model was compiled with. */
@@ -410,7 +424,7 @@ export class SupervisedTrainer implements Trainer {
     }, vars);
     const clipped = clipGradients(grads, this.options.clipNorm, this.options.clipValue);
     optimizer.applyGradients(clipped);
-    const correct = countCorrect(probs!, y, sparse);
+    const correct = countCorrect(probs!, y, sparse, this.heads);
     const loss = value.dataSync()[0];
     tf.dispose([x, y, value, probs!, grads, clipped]);
     return { loss, correct };
@@ -428,7 +442,7 @@ export class SupervisedTrainer implements Trainer {
       const p = model.apply(x, { training: false }) as tf.Tensor;
       const l = crossEntropy(p, y, sparse);
       lossSum += l.dataSync()[0] * batch.size;
-      correct += countCorrect(p, y, sparse);
+      correct += countCorrect(p, y, sparse, this.heads);
       tf.dispose([x, y, p, l]);
     }
     return { val_loss: lossSum / windows.count, val_accuracy: correct / windows.count };
@@ -460,8 +474,12 @@ export class SupervisedTrainer implements Trainer {
   }
 }
 
-function countCorrect(probs: tf.Tensor, y: tf.Tensor, sparse: boolean): number {
+function countCorrect(probs: tf.Tensor, y: tf.Tensor, sparse: boolean, heads?: readonly { offset: number; size: number }[]): number {
   return tf.tidy(() => {
+    if (heads) {
+      const right = heads.map((h) => tf.equal(tf.argMax(probs.slice([0, h.offset], [-1, h.size]), -1), tf.argMax(y.slice([0, h.offset], [-1, h.size]), -1)));
+      return tf.sum(right.reduce((a, b) => tf.logicalAnd(a, b)).toInt()).dataSync()[0];
+    }
     const predicted = tf.argMax(probs, -1);
     const truth = sparse ? y.toInt().flatten() : tf.argMax(y, -1);
     return tf.sum(tf.equal(predicted, truth).toInt()).dataSync()[0];
