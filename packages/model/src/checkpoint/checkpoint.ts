@@ -6,6 +6,7 @@ import { InputError, writeDirAtomic, writeFileAtomic, type Encoder, type Piece }
 import { createOptimizer, describeOptimizer, type OptimizerSpec } from '../builders/optimizers';
 import { EmbeddingEncoder, type EmbeddingEncoderOptions } from '../encoders/embedding-encoder';
 import { SeedScalarEncoder } from '../encoders/seed-scalar-encoder';
+import { rhythmEncoderFromSpec } from '../encoders/rhythm';
 import type { EncoderSpec, TokenEncoder, WindowOptions } from '../encoders/token-encoder';
 import { fileIOHandler } from './file-io-handler';
 
@@ -141,7 +142,9 @@ export function encoderFromSpec(spec: EncoderSpec, createEncoder?: (spec: Encode
   if (!enc) {
     if (spec.type === 'seed-scalar') enc = new SeedScalarEncoder(spec.options as unknown as WindowOptions);
     else if (spec.type === 'embedding') enc = new EmbeddingEncoder(spec.options as unknown as EmbeddingEncoderOptions);
-    else throw new InputError(`the checkpoint's encoder type '${spec.type}' is not known here; load the plugin that provides it`);
+    else if ((enc = rhythmEncoderFromSpec(spec))) {
+      /* compound, multi-head, events */
+    } else throw new InputError(`the checkpoint's encoder type '${spec.type}' is not known here; load the plugin that provides it`);
   }
   enc.restore(spec.vocabulary);
   return enc;
