@@ -78,7 +78,7 @@ describe('timed NoteSource', () => {
     const src = new TimedNoteSource(parseTimedOptions({}, 'source.options'));
     const corpus = await src.load(['builtin:classical-mini', dir]);
     expect(corpus.pieces.length).toBe(24);
-    expect(corpus.skipped.map((s) => s.path)).toEqual([path.join(dir, 'bad.mid')].map((p) => p.replace(dir, dir)));
+    expect(corpus.skipped.map((s) => s.path)).toEqual([path.join(dir, 'bad.mid')]);
     for (const p of corpus.pieces) {
       expect(p.events?.length).toBe(p.tokens.length);
       for (const t of p.tokens) expect(parseTimedToken(t)).toBeDefined();
@@ -153,13 +153,11 @@ export function roundTripShare(files: string[], chords: 'group' | 'split'): { no
       list.push({ ...n, used: false });
       byClass.set(n.pitch % 12, list);
     }
-    const chordPitches = new Set<string>();
-    for (const t of parsed.tokens) if (/^\d/.test(t)) chordPitches.add(t);
     for (const o of original) {
       notes++;
       const key = keyOf(o.token);
       const candidates = byClass.get(key % 12) ?? [];
-      const hit = candidates.find((c) => !c.used && Math.abs(c.onset - o.offset) <= step && Math.abs(c.duration - o.duration) <= step && (c.pitch === key || c.pitch >= 60 && c.pitch < 72));
+      const hit = candidates.find((c) => !c.used && Math.abs(c.onset - o.offset) <= step && Math.abs(c.duration - o.duration) <= step && (c.pitch === key || (c.pitch >= 60 && c.pitch < 72)));
       if (hit) {
         hit.used = true;
         kept++;
@@ -185,7 +183,6 @@ const corpusFiles = fs.existsSync(piano) ? fs.readdirSync(piano).filter((f) => /
     { chords: 'group' as const, atLeast: 0.85 },
   ])('chords: $chords keeps ≥ $atLeast of notes within one grid step (onset and duration)', ({ chords, atLeast }) => {
     const { notes, kept } = roundTripShare(corpusFiles, chords);
-    // eslint-disable-next-line no-console
     console.log(`round trip, chords: ${chords}: ${kept}/${notes} notes (${((100 * kept) / notes).toFixed(2)}%) within 1/12 quarter`);
     expect(notes).toBeGreaterThan(10_000);
     expect(kept / notes).toBeGreaterThanOrEqual(atLeast);

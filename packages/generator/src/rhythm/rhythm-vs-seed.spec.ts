@@ -128,7 +128,6 @@ describe(`rhythm path vs seed path on ${fs.existsSync(piano) ? `${corpusFiles.le
         duration: totalVariation(histogram(generated.duration), histogram(reference.duration)),
       };
     }
-    // eslint-disable-next-line no-console
     console.log(
       `total variation vs corpus (IOI / duration): seed ${result.seed.ioi.toFixed(3)} / ${result.seed.duration.toFixed(3)}, rhythm ${result.rhythm.ioi.toFixed(3)} / ${result.rhythm.duration.toFixed(3)}`,
     );
