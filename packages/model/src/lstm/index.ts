@@ -19,6 +19,7 @@ export {
   lstmTrainFlopsPerSample,
   trainBenchChildMain,
   SEED_DOC_LSTMS,
+  CEILING_N,
   TRAIN_BENCH_JOB_ENV,
   TRAIN_BENCH_RESULT_PREFIX,
   type TrainBenchConfig,

@@ -34,9 +34,19 @@ export interface TrainBenchResult {
   workers: number;
   /** Milliseconds of each measured step (after warm-up). */
   stepMs: number[];
+  /** CPU milliseconds of the process (all threads) during each measured step. */
+  cpuMs: number[];
   samplesPerS: number;
-  /** LSTM forward+backward FLOPs per second (see lstmTrainFlops). */
+  /** Samples per CPU-second: insensitive to other processes taking the cores. */
+  samplesPerCpuS: number;
+  /** LSTM forward+backward FLOPs per second (see lstmTrainFlopsPerSample). */
   gflops: number;
+  /** The same per CPU-second (per core busy). */
+  gflopsPerCpuS: number;
+  /** A plain CEILING_N² matMul measured between the steps, in this process (wall clock). */
+  matMulGflops: number;
+  /** The same per CPU-second: the single-core ceiling, insensitive to other processes. */
+  matMulGflopsPerCpuS: number;
   /** Peak resident set size of this process. */
   rssMb: number;
   loss: number;
@@ -108,29 +118,66 @@ export async function benchTrainStep(cfg: TrainBenchConfig): Promise<TrainBenchR
   const dp = workers > 1 ? await DataParallelGradients.create(model, { workers, backend: cfg.backend }) : null;
   let loss = NaN;
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
+  const matMul: { wallMs: number; cpuMs: number }[] = [];
+  // The ceiling is measured in the same process, between the steps: on a shared machine the load
+  // changes from minute to minute, and a ratio is only meaningful under the same conditions.
+  const a = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 3);
+  const b = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 4);
   try {
+    timeMatMul(a, b);
     for (let i = 0; i < cfg.warmup + cfg.repeats; i++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       loss = dp ? await dp.trainStep(x, y) : ((await model.trainOnBatch(x, y)) as number);
-      if (i >= cfg.warmup) stepMs.push(performance.now() - t0);
+      const t1 = performance.now();
+      const c1 = process.cpuUsage(c0);
+      if (i >= cfg.warmup) {
+        stepMs.push(t1 - t0);
+        cpuMs.push((c1.user + c1.system) / 1000);
+        matMul.push(timeMatMul(a, b), timeMatMul(a, b));
+      }
     }
   } finally {
     await dp?.dispose();
-    tf.dispose([x, y]);
+    tf.dispose([x, y, a, b]);
     model.dispose();
   }
   const samplesPerS = (cfg.batch * 1000) / median(stepMs);
+  const samplesPerCpuS = (cfg.batch * 1000) / median(cpuMs);
+  const flops = lstmTrainFlopsPerSample(1, SEED_DOC_LSTMS, cfg.seqLength);
+  const matMulFlops = 2 * CEILING_N ** 3;
   return {
     impl: cfg.impl,
     backend: tf.getBackend(),
     batch: cfg.batch,
     workers,
     stepMs,
+    cpuMs,
     samplesPerS,
-    gflops: (samplesPerS * lstmTrainFlopsPerSample(1, SEED_DOC_LSTMS, cfg.seqLength)) / 1e9,
+    samplesPerCpuS,
+    gflops: (samplesPerS * flops) / 1e9,
+    gflopsPerCpuS: (samplesPerCpuS * flops) / 1e9,
+    matMulGflops: matMulFlops / (median(matMul.map((m) => m.wallMs)) / 1000) / 1e9,
+    matMulGflopsPerCpuS: matMulFlops / (median(matMul.map((m) => m.cpuMs)) / 1000) / 1e9,
     rssMb: process.resourceUsage().maxRSS / 1024,
     loss,
   };
+}
+
+/** Side of the square matMul that serves as the backend's ceiling. */
+export const CEILING_N = 1024;
+
+/** Wall and CPU milliseconds of one matMul. */
+function timeMatMul(a: tf.Tensor, b: tf.Tensor): { wallMs: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const c = tf.matMul(a, b);
+  c.dataSync();
+  const wallMs = performance.now() - t0;
+  const cu = process.cpuUsage(c0);
+  c.dispose();
+  return { wallMs, cpuMs: (cu.user + cu.system) / 1000 };
 }
 
 export interface MatMulBenchResult {
