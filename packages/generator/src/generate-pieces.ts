@@ -78,6 +78,7 @@ export async function generatePieces(o: GeneratePiecesOptions): Promise<string[]
   const notes = generate.count * generate.length;
   log.info(`generated ${generate.count} × ${generate.length} tokens (${generate.mode}) in ${seconds.toFixed(1)} s, ${((seconds * 1000) / notes).toFixed(2)} ms/note`);
   const files: string[] = [];
+  const primerFile = typeof generate.primer === 'string' && generate.primer !== 'random-window' ? generate.primer : undefined;
   const stem = o.fileStem ?? 'sample';
   const width = String(generate.count).length;
   const ext = o.sink.extension.startsWith('.') ? o.sink.extension : `.${o.sink.extension}`;
@@ -86,7 +87,7 @@ export async function generatePieces(o: GeneratePiecesOptions): Promise<string[]
     // rhythm encoders hand the sink timed events (onsets, durations, velocities)
     const timed = encoder.toEvents?.(generated[i]);
     if (timed && timed.invalid > 0) log.warn(`${path.basename(file)}: ${timed.invalid} generated events were impossible (zero duration, note-off without note-on, ...) and were fixed`);
-    files.push(await o.sink.write(encoder.decode(generated[i]), file, { force: o.force, ...(timed ? { events: timed.events } : {}) }));
+    files.push(await o.sink.write(encoder.decode(generated[i]), file, { force: o.force, ...(timed ? { events: timed.events } : {}), ...(primerFile ? { primerFile } : {}) }));
   }
   return files;
 }

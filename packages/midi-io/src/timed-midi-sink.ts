@@ -18,8 +18,12 @@ import { tokenKeys } from './seed-midi-sink';
 export interface TimedMidiOptions {
   /** Beats per minute written in the file. */
   tempo: number;
-  /** A MIDI file (e.g. the primer) whose first tempo replaces `tempo`; resolved against the YAML's folder. */
-  tempoFrom?: string;
+  /**
+   * `primer` (default): the first tempo of the MIDI primer when generation was primed with one, else
+   * `tempo`; `tempo`: always `tempo`; anything else: a MIDI file whose first tempo is used (resolved
+   * against the YAML's folder).
+   */
+  tempoFrom: string;
   /** For events that carry none. */
   velocity: number;
   /** GM program of the track (0: acoustic grand). */
@@ -111,12 +115,14 @@ export class TimedMidiSink implements Sink {
     readonly options: TimedMidiOptions,
     context: Partial<StageContext> = {},
   ) {
-    this.tempo = options.tempoFrom ? tempoOf(path.resolve(context.baseDir ?? '.', options.tempoFrom), options.tempo) : options.tempo;
+    const from = options.tempoFrom;
+    this.tempo = from === 'primer' || from === 'tempo' ? options.tempo : tempoOf(path.resolve(context.baseDir ?? '.', from), options.tempo);
   }
 
   async write(tokens: readonly string[], outPath: string, options: SinkWriteOptions = {}): Promise<string> {
     const events = options.events ?? eventsFromTimedTokens(tokens);
-    const { bytes } = timedMidiBytes(events, { ...this.options, tempo: this.tempo });
+    const tempo = this.options.tempoFrom === 'primer' && options.primerFile ? tempoOf(options.primerFile, this.tempo) : this.tempo;
+    const { bytes } = timedMidiBytes(events, { ...this.options, tempo });
     writeFileAtomic(outPath, bytes, { force: options.force });
     return outPath;
   }
@@ -128,13 +134,13 @@ function tempoOf(file: string, fallback: number): number {
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new InputError(`sink.options.tempoFrom: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give an existing MIDI file or remove the option`, { file });
+    throw new InputError(`tempo: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give an existing MIDI file or remove the option`, { file });
   }
   try {
     const first = readMidiNotes(bytes).tempos[0];
     return first ? Math.round((60_000_000 / first.usPerQuarter) * 1000) / 1000 : fallback;
   } catch (e) {
-    throw new InputError(`sink.options.tempoFrom: ${file} is not a readable MIDI file (${(e as { reason?: string }).reason ?? (e as Error).message})`, { file });
+    throw new InputError(`tempo: ${file} is not a readable MIDI file (${(e as { reason?: string }).reason ?? (e as Error).message})`, { file });
   }
 }
 
@@ -142,19 +148,18 @@ export function parseTimedMidiOptions(raw: unknown, at: string): TimedMidiOption
   const r = new OptionReader(raw, at);
   const o: TimedMidiOptions = {
     tempo: r.number('tempo', { default: 120, min: 1, max: 1000 }),
-    tempoFrom: r.string('tempoFrom'),
+    tempoFrom: r.string('tempoFrom', { default: 'primer' }),
     velocity: r.int('velocity', { default: 90, min: 1, max: 127 }),
     program: r.int('program', { default: 0, min: 0, max: 127 }),
   };
   r.done();
-  if (o.tempoFrom === undefined) delete o.tempoFrom;
   return o;
 }
 
 export const timedMidiSinkFactory: StageFactory<Sink, TimedMidiOptions> = {
   stage: 'Sink',
   type: 'timed-midi',
-  description: 'timed events → one piano track with the generated onsets, durations and velocities (tempo from options or tempoFrom: a MIDI file)',
+  description: 'timed events → one piano track with the generated onsets, durations and velocities (tempo from the MIDI primer, the tempo option or a file)',
   parseOptions: parseTimedMidiOptions,
   create: (options, context) => new TimedMidiSink(options, context),
 };

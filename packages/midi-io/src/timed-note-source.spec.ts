@@ -119,7 +119,7 @@ describe('timed-midi sink', () => {
     ]);
   });
 
-  it('names a token it cannot time, and takes the tempo from a MIDI file', async () => {
+  it('names a token it cannot time, and takes the tempo from a MIDI file or the primer', async () => {
     expect(() => eventsFromTimedTokens(['C4'])).toThrow(/token 1 'C4' is not a timed token/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'timed-sink-'));
     fs.writeFileSync(path.join(dir, 'primer.mid'), song([[0, 480, 60]]));
@@ -127,7 +127,14 @@ describe('timed-midi sink', () => {
     const out = await sink.write(['C4|0|1'], path.join(dir, 'out.mid'));
     expect(Math.round(60_000_000 / readMidiNotes(fs.readFileSync(out)).tempos[0].usPerQuarter)).toBe(100);
     await expect(sink.write(['C4|0|1'], out)).rejects.toThrow(/exists|force/);
-    expect(() => new TimedMidiSink(parseTimedMidiOptions({ tempoFrom: 'nope.mid' }, 'sink.options'), { baseDir: dir })).toThrow(/tempoFrom: cannot read/);
+    expect(() => new TimedMidiSink(parseTimedMidiOptions({ tempoFrom: 'nope.mid' }, 'sink.options'), { baseDir: dir })).toThrow(/cannot read .*nope\.mid/);
+    // by default a MIDI primer's tempo wins over the tempo option; tempoFrom: tempo keeps the option
+    const byPrimer = new TimedMidiSink(parseTimedMidiOptions({ tempo: 70 }, 'sink.options'));
+    const bpm = (f: string) => Math.round(60_000_000 / readMidiNotes(fs.readFileSync(f)).tempos[0].usPerQuarter);
+    expect(bpm(await byPrimer.write(['C4|0|1'], path.join(dir, 'a.mid'), { primerFile: path.join(dir, 'primer.mid') }))).toBe(100);
+    expect(bpm(await byPrimer.write(['C4|0|1'], path.join(dir, 'b.mid')))).toBe(70);
+    const fixed = new TimedMidiSink(parseTimedMidiOptions({ tempo: 70, tempoFrom: 'tempo' }, 'sink.options'));
+    expect(bpm(await fixed.write(['C4|0|1'], path.join(dir, 'c.mid'), { primerFile: path.join(dir, 'primer.mid') }))).toBe(70);
     expect(() => parseTimedMidiOptions({ tempo: 0 }, 'sink.options')).toThrow(ConfigError);
   });
 });

@@ -5,6 +5,8 @@ export interface SinkWriteOptions {
   force?: boolean;
   /** Timed events, for sinks that keep rhythm. */
   events?: TimedEvent[];
+  /** The MIDI file the piece continues, when generation was primed with one (a sink may take its tempo). */
+  primerFile?: string;
 }
 
 /** tokens → MIDI file. Writes atomically (temp file, then rename). Returns the path written. */
