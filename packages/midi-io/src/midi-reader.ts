@@ -179,6 +179,10 @@ function readTrack(bytes: Uint8Array, start: number, end: number, index: number,
     }
     const [dt, q] = delta;
     const tickCandidate = time + dt;
+    // music21 takes up to 999 VLQ bytes (a Python int grows without end); a double stops being exact at 2^53
+    if (!Number.isSafeInteger(tickCandidate)) {
+      throw new MidiReadError(`delta time too large in ${where(p)} (the track passes 2^53 ticks)`, 'too long');
+    }
     // music21 stops reading a chunk silently when fewer than 2 bytes follow the delta time.
     if (end - q < 2) break;
     let status = bytes[q];

@@ -321,6 +321,21 @@ function sortEls(a: MEl, b: MEl): number {
   return a.at - b.at || a.el.cls - b.el.cls || Number(b.el.grace) - Number(a.el.grace) || a.ins - b.ins;
 }
 
+/**
+ * Longest score laid out: 4/4 bars for 55 hours at 120 bpm (a 2-hour piece fits even in 1/16 time).
+ * Bounds time (~0.6 s) and memory (~60 MB) per file: laying out a measure costs ~5 µs, and every
+ * measure a held note crosses becomes a tied token.
+ */
+export const MAX_MEASURES = 100_000;
+
+function tooLong(end: number): MidiReadError {
+  const quarters = Math.round(end / U).toLocaleString('en-US');
+  return new MidiReadError(
+    `the score would span more than ${MAX_MEASURES.toLocaleString('en-US')} measures (events reach quarter ${quarters}): a corrupt delta time or ticks-per-quarter value`,
+    'too long',
+  );
+}
+
 function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: boolean): { pieces: Piece[]; instruments: TrackInstrument[]; end: number } {
   // sorted as music21's flatten().sorted(): offset, class, grace first, insertion
   const sorted = [...els].sort((a, b) => a.off - b.off || a.cls - b.cls || Number(b.grace) - Number(a.grace) || a.seq - b.seq);
@@ -331,6 +346,10 @@ function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: b
   const cts = conductor.els.filter((e) => e.kind === 'ts');
   const meter = (cts.length ? cts : sorted.filter((e) => e.kind === 'ts')).slice().sort((a, b) => a.off - b.off || a.seq - b.seq);
   if (!meter.length || meter[0].off > 0) meter.unshift(mkEl('ts', Cls.TimeSig, 0, -1, { bar: 4 * U }));
+  // A corrupt delta time or tick rate can place one event days into the piece: a file of a few
+  // bytes would then build (and tie a note across) millions of measures. Refuse before allocating.
+  const widestBar = Math.max(...meter.map((m) => m.bar!));
+  if (oMax / widestBar > MAX_MEASURES) throw tooLong(oMax);
   const measures: Measure[] = [];
   let o = 0;
   let mi = 0;
@@ -340,7 +359,7 @@ function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: b
     measures.push({ start: o, bar, els: [] });
     o += bar;
     if (o >= oMax) break;
-    if (measures.length > 2_000_000) throw new MidiReadError('more than 2,000,000 measures', 'too long');
+    if (measures.length > MAX_MEASURES) throw tooLong(oMax);
   }
 
   // populate (elements in sorted order); a zero-length element at the very end fits no measure
