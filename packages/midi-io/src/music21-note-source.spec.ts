@@ -101,12 +101,12 @@ describe('builtin:classical-mini', () => {
 });
 
 describe('midiIoModule', () => {
-  it('registers music21 and seed-midi', () => {
+  it('registers music21, timed and seed-midi', () => {
     const c = new Container();
     c.loadSync(midiIoModule);
     const reg = new StageRegistry();
     for (const f of c.getAll<StageFactory>(StageFactory)) reg.register(f);
-    expect(reg.types('NoteSource')).toEqual(['music21']);
-    expect(reg.types('Sink')).toEqual(['seed-midi']);
+    expect(reg.types('NoteSource')).toEqual(['music21', 'timed']);
+    expect(reg.types('Sink')).toEqual(['seed-midi', 'timed-midi']);
   });
 });
