@@ -203,7 +203,15 @@ function readStage(section: string, raw: unknown, registry: StageRegistry, baseD
   const reader = new OptionReader(raw, section);
   const type = reader.any('type');
   const factory = registry.get(stageName, type, `${section}.type`);
-  const options = factory.parseOptions(reader.any('options') ?? {}, `${section}.options`) as Record<string, unknown>;
+  let options: Record<string, unknown>;
+  try {
+    options = factory.parseOptions(reader.any('options') ?? {}, `${section}.options`) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof PianoLstmError) throw e;
+    // a plugin's parseOptions crashed instead of reporting a ConfigError: still one line, exit 2, the path named
+    const detail = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    throw new ConfigError(`${section}.options`, `${stageName} type '${factory.type}' could not read its options: ${detail} (check the options; if they look right, report this to the type's author)`);
+  }
   let spec: StageSpec = { type: factory.type, options };
   if (section === 'source') {
     const paths = reader.stringArray('paths', { minItems: 1 });
