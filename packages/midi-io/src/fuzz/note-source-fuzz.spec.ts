@@ -18,7 +18,7 @@ import { judge, noteSourcesUnderTest } from './__fixtures__/note-source-harness'
 
 const RUNS = Number(process.env.PIANO_LSTM_FUZZ_RUNS ?? 2000);
 const SEED = process.env.PIANO_LSTM_FUZZ_SEED ? Number(process.env.PIANO_LSTM_FUZZ_SEED) : Date.now() % 1_000_000;
-/** Per file and source. The largest mutated file is ~50 KB; a healthy parse takes a few ms even on a busy machine. */
+/** CPU time per file and source. Worst accepted case (a note tied across ~100,000 measures) takes ~0.5 s. */
 const TIME_LIMIT_MS = Number(process.env.PIANO_LSTM_FUZZ_TIME_LIMIT_MS ?? 1500);
 /** Growth of the resident set over the whole run: a leak or a blow-up shows here, GC noise does not. */
 const RSS_GROWTH_LIMIT_MB = 400;
