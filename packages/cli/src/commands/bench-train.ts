@@ -143,9 +143,7 @@ function median(xs: number[]): number {
 export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
   const entry = modelEntry();
   const p = plan(opts.quick === true);
-  const progress = (msg: string) => {
-    if (!opts.json) process.stderr.write(`bench train: ${msg}\n`);
-  };
+  const progress = (msg: string) => process.stderr.write(`bench train: ${msg}\n`);
   const rows: BenchRow[] = [];
   const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown cpu'}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`;
 
@@ -182,7 +180,10 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
     });
   }
   if (ceilings.length) {
+    // Same keys in the same order as the other rows, so the table keeps its columns.
+    const blank: BenchRow = Object.fromEntries(Object.keys(rows[0]).map((k) => [k, null]));
     rows.unshift({
+      ...blank,
       name: `matMul ${CEILING_N}×${CEILING_N} (median over the runs below)`,
       backend: 'wasm',
       gflops_per_cpu_s: round(median(ceilings), 2),
@@ -192,6 +193,7 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
     });
   }
   progress(`done (${machine}; ${p.repeats} measured step(s) after ${p.warmup} warm-up, medians)`);
-  for (const r of rows) r.machine = machine;
+  // The table prints the machine once, in the progress line; JSON lines carry it on every row.
+  if (opts.json) for (const r of rows) r.machine = machine;
   return rows;
 }
