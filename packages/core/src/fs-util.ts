@@ -52,7 +52,8 @@ export function createRunFolder(runsRoot: string, name: string, now = new Date()
   try {
     fs.mkdirSync(base, { recursive: true });
   } catch (e) {
-    throw new InputError(`cannot create run folder under ${base}: ${(e as NodeJS.ErrnoException).code} (choose another --runs folder)`);
+    const code = nearestAncestorProblem(base) ?? (e as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot create run folder under ${base}: ${describeFsCode(code)}; choose another --runs folder`);
   }
   for (let i = 0; i < 1000; i++) {
     const dir = path.join(base, i === 0 ? stamp : `${stamp}-${i}`);
@@ -61,10 +62,37 @@ export function createRunFolder(runsRoot: string, name: string, now = new Date()
       return dir;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new InputError(`cannot create run folder ${dir}: ${code} (choose another --runs folder)`);
+      if (code !== 'EEXIST') throw new InputError(`cannot create run folder ${dir}: ${describeFsCode(code)}; choose another --runs folder`);
     }
   }
   throw new InputError(`cannot create a new run folder under ${base}: too many runs this second`);
+}
+
+const FS_CODES: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  ENOTDIR: 'a file is in the way of a folder',
+};
+
+/** Why the deepest existing folder above `p` cannot be written (mkdir -p on a read-only disk says ENOENT, not EROFS). */
+function nearestAncestorProblem(p: string): string | undefined {
+  let dir = p;
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code;
+  }
+}
+
+/** `EROFS` → `the file system is read-only (EROFS)`: people read the words, scripts grep the code. */
+export function describeFsCode(code: string | undefined): string {
+  if (!code) return 'unknown error';
+  return FS_CODES[code] ? `${FS_CODES[code]} (${code})` : code;
 }
 
 export function timestamp(d: Date): string {
