@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Container } from 'inversify';
+import * as lockfile from 'proper-lockfile';
 import {
   ConfigError,
   Experiment,
@@ -14,6 +16,7 @@ import {
   StageName,
   StageRegistry,
   createRunFolder,
+  describeFsCode,
   experimentToYaml,
   readExperiment,
   readPreamble,
@@ -70,6 +73,40 @@ export function loadExperiment(file: string, overrides: readonly string[] = []):
   return { experiment, document, container, registry };
 }
 
+/**
+ * Every file-system entry of `source.paths` exists. A typo there would otherwise surface only after a
+ * run folder was made and the backend started, as a corpus with nothing in it.
+ */
+export function checkSourcePaths(loaded: LoadedExperiment): void {
+  const given = (loaded.document.data.source as { paths?: unknown } | undefined)?.paths;
+  loaded.experiment.source.paths.forEach((p, i) => {
+    if (/^[a-z]+:/i.test(p) && !/^[a-z]:[\\/]/i.test(p)) return; // builtin: and other named corpora
+    if (fs.existsSync(p)) return;
+    const shown = Array.isArray(given) && typeof given[i] === 'string' ? given[i] : p;
+    const where = `source.paths[${i}]`;
+    throw new ConfigError(where, `'${shown}' does not exist (looked for ${p}); fix the path (relative paths start from the config file's folder) or use builtin:classical-mini`).at(
+      loaded.document.locate(where),
+    );
+  });
+}
+
+/** A corpus of one distinct token gives a one-way softmax: nothing to learn, and some encoders cannot even build it. */
+export function checkVocabulary(loaded: LoadedExperiment, pieces: readonly { tokens: readonly string[] }[]): void {
+  const distinct = new Set<string>();
+  for (const p of pieces) {
+    for (const t of p.tokens) {
+      distinct.add(t);
+      if (distinct.size > 1) return;
+    }
+  }
+  const [only] = distinct;
+  const count = pieces.reduce((n, p) => n + p.tokens.length, 0);
+  throw new ConfigError(
+    'source.paths',
+    `the corpus holds a single distinct token ('${only}', ${count} times in ${pieces.length} piece(s)); a model needs at least 2 — add pieces with other notes, or choose another source.options.part`,
+  ).at(loaded.document.locate('source.paths'));
+}
+
 /** Default cache folder for parsed tokens and the built-in corpus. */
 export function defaultCacheDir(): string {
   return process.env.PIANO_LSTM_CACHE ?? path.resolve('.piano-lstm-cache');
@@ -92,16 +129,24 @@ export function createStage<T>(loaded: LoadedExperiment, stage: StageName, log: 
   return instance;
 }
 
-/** Makes `<runs>/<name>/<stamp>/`, prints `run folder: <path>` at once, writes the resolved config. */
+/** Makes `<runs>/<name>/<stamp>/`, locks it, prints `run folder: <path>` at once, writes the resolved config. */
 export function startRunFolder(experiment: Experiment, runsRoot: string | undefined, io: Output = stdio): string {
   const dir = createRunFolder(runsRoot ?? path.resolve('runs'), experiment.name);
+  lockRunFolder(dir);
   io.out(`run folder: ${dir}`);
-  writeFileAtomic(path.join(dir, 'config.yaml'), experimentToYaml(experiment), { force: true });
+  try {
+    writeFileAtomic(path.join(dir, 'config.yaml'), experimentToYaml(experiment), { force: true });
+  } catch (e) {
+    throw unwritable(dir, e);
+  }
   return dir;
 }
 
-/** Checks a run folder exists and holds a config, for `--resume` and `generate --run`. */
-export function requireRunFolder(dir: string): string {
+/**
+ * Checks a run folder exists and holds a config, for `--resume` and `generate --run`. With `lock`
+ * (a writer: --resume), takes the folder's lock, so a second writer stops here with one line.
+ */
+export function requireRunFolder(dir: string, options: { lock?: boolean } = {}): string {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
     throw new InputError(`run folder ${dir} does not exist (give the folder printed as 'run folder: …')`);
@@ -109,7 +154,135 @@ export function requireRunFolder(dir: string): string {
   if (!fs.existsSync(path.join(abs, 'config.yaml'))) {
     throw new InputError(`${dir} is not a run folder: it has no config.yaml (give the folder printed as 'run folder: …')`);
   }
+  if (options.lock) {
+    try {
+      fs.accessSync(abs, fs.constants.W_OK);
+    } catch (e) {
+      throw unwritable(abs, e, RESUME_FIX);
+    }
+    lockRunFolder(abs);
+  }
   return abs;
+}
+
+const LOCK_DIR = '.lock';
+const LOCK_OWNER = '.lock-owner.json';
+/** Run folders this process writes, with their release functions. */
+const heldLocks = new Map<string, () => void>();
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+  command: string;
+}
+
+/**
+ * One writer per run folder (two would interleave checkpoints, `best` and metrics.jsonl). The lock
+ * is a directory inside the run folder (proper-lockfile: atomic mkdir, mtime kept fresh); the owner's
+ * pid is written beside it, so a lock left by a killed process on this machine is taken over at once
+ * instead of after the stale time.
+ */
+export function lockRunFolder(dir: string): void {
+  const abs = path.resolve(dir);
+  if (heldLocks.has(abs)) return;
+  const lockPath = path.join(abs, LOCK_DIR);
+  const take = () =>
+    lockfile.lockSync(abs, {
+      lockfilePath: lockPath,
+      realpath: false,
+      // training blocks the event loop for whole batches: keep the refresh lenient, never crash on a late one
+      stale: 120_000,
+      update: 10_000,
+      onCompromised: () => undefined,
+    });
+  let release: () => void;
+  try {
+    release = take();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw unwritable(abs, e);
+    const owner = readLockOwner(abs);
+    if (!owner || ownerIsGone(owner)) {
+      fs.rmSync(lockPath, { recursive: true, force: true });
+      release = take();
+    } else {
+      const who = owner.host === os.hostname() ? `pid ${owner.pid}` : `pid ${owner.pid} on ${owner.host}`;
+      throw new InputError(
+        `run folder ${abs} is in use by another piano-lstm process (${who}, ${owner.command}, since ${owner.since}); wait for it to finish or stop it, or train into a new run folder`,
+      );
+    }
+  }
+  const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toLocaleString('sv-SE'), command: process.argv.slice(2, 3).join(' ') || 'piano-lstm' };
+  try {
+    writeFileAtomic(path.join(abs, LOCK_OWNER), `${JSON.stringify(owner)}\n`, { force: true });
+  } catch (e) {
+    release();
+    throw unwritable(abs, e);
+  }
+  heldLocks.set(abs, () => {
+    try {
+      fs.rmSync(path.join(abs, LOCK_OWNER), { force: true });
+      release();
+    } catch {
+      // already gone (the folder was removed): nothing to release
+    }
+  });
+}
+
+/** Releases every run folder this process locked (the end of a command; exit releases them too). */
+export function releaseRunFolders(): void {
+  for (const release of heldLocks.values()) release();
+  heldLocks.clear();
+}
+
+function readLockOwner(dir: string): LockOwner | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, LOCK_OWNER), 'utf8')) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The owner ran on this machine and its process no longer exists (killed, crashed, power cut). */
+function ownerIsGone(owner: LockOwner): boolean {
+  if (owner.host !== os.hostname()) return false;
+  if (owner.pid === process.pid) return true;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** A run folder (or where it would go) that cannot be written: read-only, no permission, disk full. */
+function unwritable(dir: string, e: unknown, fix = 'free space or choose another --runs folder'): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (!code || !['EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT'].includes(code)) return e as Error;
+  return new InputError(`cannot write run folder ${dir}: ${describeFsCode(code)}; ${fix}`);
+}
+
+const RESUME_FIX = 'make it writable, or copy the run folder somewhere writable and resume there';
+
+/**
+ * Refuses to start training when the run folder's disk cannot hold what training writes: two
+ * checkpoints (one being replaced; weights + optimizer state, about 3× the parameters in float32)
+ * and room for metrics, samples and the report. Later growth (many kept checkpoints) is not guessed.
+ */
+export function checkFreeSpace(runDir: string, parameters: number): void {
+  let free: number;
+  try {
+    const st = fs.statfsSync(runDir);
+    free = st.bavail * st.bsize;
+  } catch {
+    return; // no statfs here: the first write will say what is wrong
+  }
+  const checkpoint = parameters * 4 * 3 + 64 * 1024;
+  const need = 2 * checkpoint + 4 * 1024 * 1024;
+  if (free < need) {
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+    throw new InputError(`not enough free space for run folder ${runDir}: ${mb(free)} free, training needs about ${mb(need)} (checkpoints of ${mb(checkpoint)}); free space or choose another --runs folder`);
+  }
 }
 
 /** Collects repeated `--set k=v` options. */

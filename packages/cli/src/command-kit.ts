@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Output, stdio } from './app';
+import { Output, releaseRunFolders, stdio } from './app';
 import { reportError } from './errors';
 
 /** What each command file gets: output streams, the --verbose flag, and `action` for uniform error handling. */
@@ -25,6 +25,8 @@ export function createKit(program: Command, io: Output = stdio): CommandKit {
           kit.exitCode = typeof code === 'number' ? code : 0;
         } catch (e) {
           kit.exitCode = reportError(e, io, kit.verbose());
+        } finally {
+          releaseRunFolders();
         }
       },
   };

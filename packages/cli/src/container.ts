@@ -10,7 +10,15 @@ import { builtinModules } from './builtin-modules';
 export function createContainer(plugins: readonly string[] = [], baseDir = process.cwd()): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   for (const m of builtinModules()) container.loadSync(m);
-  plugins.forEach((name, i) => container.loadSync(...loadPlugin(name, `plugins[${i}]`, baseDir)));
+  plugins.forEach((name, i) => {
+    const modules = loadPlugin(name, `plugins[${i}]`, baseDir);
+    try {
+      container.loadSync(...modules);
+    } catch (e) {
+      // the plugin's own ContainerModule threw while binding: name the plugin, not inversify's internals
+      throw new ConfigError(`plugins[${i}]`, `plugin '${name}' failed to load: ${oneLine(e)} (fix or remove the plugin)`);
+    }
+  });
   const registry = new StageRegistry();
   const factories = container.isBound(StageFactory) ? container.getAll<StageFactory>(StageFactory) : [];
   for (const f of factories) {

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import { InputError, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
+import { ConfigError, InputError, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
-import { collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { checkFreeSpace, checkSourcePaths, checkVocabulary, collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
 import type { CommandKit } from '../command-kit';
 
 export interface TrainCommandOptions {
@@ -43,10 +43,11 @@ export function registerTrain(program: Command, kit: CommandKit): void {
 
 /** Shared by `train` and `run`: config → run folder → corpus → trained checkpoints. */
 export async function trainFromConfig(config: string | undefined, opts: TrainCommandOptions, command: 'train' | 'run', io: Output = stdio, verbose = false): Promise<TrainedRun> {
-  const resumeDir = opts.resume ? requireRunFolder(opts.resume) : undefined;
+  const resumeDir = opts.resume ? requireRunFolder(opts.resume, { lock: true }) : undefined;
   const configFile = config ?? (resumeDir ? path.join(resumeDir, 'config.yaml') : undefined);
   if (!configFile) throw new InputError(`${command} needs a config file, e.g. piano-lstm ${command} configs/quickstart.yaml (or --resume <runDir>)`);
   const loaded = loadExperiment(configFile, opts.set);
+  checkSourcePaths(loaded);
   const { experiment } = loaded;
   const log = consoleLogger(io, verbose);
   const backend = await initBackend(experiment.backend, log);
@@ -62,7 +63,16 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   writeFileAtomic(path.join(runDir, 'backend'), `${backend.name}\n`, { force: true });
 
   const source = createStage<NoteSource>(loaded, 'NoteSource', log);
-  const corpus = await source.load(experiment.source.paths);
+  let corpus: Corpus;
+  try {
+    corpus = await source.load(experiment.source.paths);
+  } catch (e) {
+    // "nothing usable in these paths" is a config problem: say where in the config to fix it
+    if (e instanceof InputError && !(e instanceof ConfigError)) {
+      throw new ConfigError('source.paths', `${e.message}; point source.paths at MIDI files or folders`).at(loaded.document.locate('source.paths'));
+    }
+    throw e;
+  }
   for (const s of corpus.skipped) log.warn(`skipped ${s.path}: ${s.reason}`);
   const pieces = corpus.pieces.filter((p) => p.tokens.length > 0);
   if (pieces.length === 0) {
@@ -72,6 +82,7 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       { exitCode: 2 },
     );
   }
+  checkVocabulary(loaded, pieces);
   const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
   log.info(`corpus: ${pieces.length} pieces, ${tokenCount} tokens${corpus.skipped.length ? `, ${corpus.skipped.length} files skipped` : ''}`);
 
@@ -93,7 +104,8 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       backend: backend.name,
       resumeHint: hint,
       createEncoder: encoderMaker(loaded, log),
-      onReady: ({ encoder: enc, train, validation }) => {
+      onReady: ({ encoder: enc, train, validation, model }) => {
+        checkFreeSpace(runDir, model.countParams());
         split = { train, validation };
         writeCorpusJson(runDir, corpus, pieces, enc.vocabSize, train, validation);
       },
