@@ -78,7 +78,9 @@ export interface RawAddon {
   version(): { major: number; minor: number; patch: number; hash: string; cpuRuntime: string; maxThreads: number };
 }
 
-export type LoadResult = { addon: RawAddon; reason?: undefined } | { addon?: undefined; reason: string };
+export type LoadResult =
+  | { addon: RawAddon; ompWait: OmpWait; reason?: undefined }
+  | { addon?: undefined; ompWait?: undefined; reason: string };
 
 /** The package root (…/packages/native-lstm), from src/ under jest or dist/ when built. */
 export const packageRoot = path.resolve(__dirname, '..');
@@ -93,23 +95,33 @@ function firstLine(e: unknown): string {
 }
 
 /**
- * libgomp reads OMP_WAIT_POLICY once, when the addon's dlopen loads it. Its default (spin at
- * every barrier) makes 2-thread runs collapse (measured 5-10x slower) as soon as another process
- * wants a core, since oneDNN's LSTM crosses a barrier many times per time step. Unless the user
- * chose a policy (OMP_WAIT_POLICY or GOMP_SPINCOUNT), load with PASSIVE and restore the env, so
- * child processes are unaffected.
+ * How idle OpenMP threads wait at oneDNN's barriers (the LSTM crosses many per time step).
+ * - 'passive': sleep at once. Robust when other processes want the cores (libgomp's default spin
+ *   made 2-thread batches 3-5x slower here then) and never takes the JS/wasm thread's core.
+ * - 'spin': libgomp's default (spin ~300k iterations, then sleep): fastest on an otherwise idle
+ *   machine (2 threads ~25% faster than passive here), collapses under contention.
+ * - 'env': the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT; respected as is.
  */
-function withPassiveOpenMpWait<T>(load: () => T): T {
-  if (process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined) return load();
+export type OmpWait = 'passive' | 'spin' | 'env';
+
+/**
+ * libgomp reads its wait policy once, when the addon's dlopen loads it: set it for the load and
+ * restore the environment afterwards, so child processes are unaffected.
+ */
+function withOmpWait<T>(wanted: 'passive' | 'spin', load: () => T): { value: T; ompWait: OmpWait } {
+  if (process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined) {
+    return { value: load(), ompWait: 'env' };
+  }
+  if (wanted === 'spin') return { value: load(), ompWait: 'spin' };
   process.env.OMP_WAIT_POLICY = 'PASSIVE';
   try {
-    return load();
+    return { value: load(), ompWait: 'passive' };
   } finally {
     delete process.env.OMP_WAIT_POLICY;
   }
 }
 
-export function loadAddon(): LoadResult {
+export function loadAddon(ompWait: 'passive' | 'spin' = 'passive'): LoadResult {
   const flag = process.env.PIANO_LSTM_NATIVE;
   if (flag === '0' || flag === 'false' || flag === 'off') {
     return { reason: `native LSTM disabled by PIANO_LSTM_NATIVE=${flag}` };
@@ -122,9 +134,9 @@ export function loadAddon(): LoadResult {
       : { reason: `native LSTM addon not built; ${HOW_TO}` };
   }
   try {
-    const addon = withPassiveOpenMpWait(() => require(addonPath) as RawAddon);
-    addon.version();
-    return { addon };
+    const loaded = withOmpWait(ompWait, () => require(addonPath) as RawAddon);
+    loaded.value.version();
+    return { addon: loaded.value, ompWait: loaded.ompWait };
   } catch (e) {
     return { reason: `native LSTM addon failed to load (${firstLine(e)}); ${HOW_TO}` };
   }

@@ -34,6 +34,9 @@ describe('loadNativeLstm', () => {
     } else {
       expect(status.version).toMatch(/^oneDNN \d+\.\d+\.\d+/);
       expect(status.threads).toBeGreaterThanOrEqual(1);
+      expect(['passive', 'spin', 'env']).toContain(status.ompWait);
+      // libgomp read the policy at load; the env var must not leak to child processes
+      if (status.ompWait === 'passive') expect(process.env.OMP_WAIT_POLICY).toBeUndefined();
     }
   });
 

@@ -1,7 +1,7 @@
 // The public wrappers around the raw addon: loader, threads, NativeLstmLayer.
-import { loadAddon, type NativeMemoryReport, type RawAddon, type RawLayer } from './binding';
+import { loadAddon, type LoadResult, type NativeMemoryReport, type OmpWait, type RawAddon, type RawLayer } from './binding';
 
-export type { NativeMemoryReport } from './binding';
+export type { NativeMemoryReport, OmpWait } from './binding';
 
 export interface NativeLstmStatus {
   available: boolean;
@@ -11,6 +11,19 @@ export interface NativeLstmStatus {
   threads: number;
   /** e.g. "oneDNN 2.6.3 (omp)" */
   version?: string;
+  /** how idle OpenMP threads wait (fixed when the addon is first loaded); see LoadOptions */
+  ompWait?: OmpWait;
+}
+
+export interface LoadOptions {
+  /**
+   * Only the first loadNativeLstm() call of the process decides (libgomp reads it at load).
+   * 'passive' (default): robust when other processes compete for the cores; 'spin': libgomp's
+   * default brief spinning, ~25% faster with 2 threads on an idle machine, but 2-thread batches
+   * collapse (3-5x slower) under contention. OMP_WAIT_POLICY / GOMP_SPINCOUNT in the environment
+   * override both ('env').
+   */
+  ompWait?: 'passive' | 'spin';
 }
 
 /** Time-major dims: T steps, B batch, I input features, H units. */
@@ -66,7 +79,7 @@ export interface NativeLstmTimings {
   copyOutMs: number;
 }
 
-let cached: { addon?: RawAddon; reason?: string } | undefined;
+let cached: LoadResult | undefined;
 
 function addonOrThrow(): RawAddon {
   const st = loadNativeLstm();
@@ -78,8 +91,8 @@ function addonOrThrow(): RawAddon {
  * Loads the addon once (cached). Never throws: when libdnnl, a compiler or the build is
  * missing it returns `{ available: false, reason }` with a one-line reason.
  */
-export function loadNativeLstm(): NativeLstmStatus {
-  if (!cached) cached = loadAddon();
+export function loadNativeLstm(opts: LoadOptions = {}): NativeLstmStatus {
+  if (!cached) cached = loadAddon(opts.ompWait ?? 'passive');
   const addon = cached.addon;
   if (!addon) return { available: false, reason: cached.reason, threads: 0 };
   const v = addon.version();
@@ -87,6 +100,7 @@ export function loadNativeLstm(): NativeLstmStatus {
     available: true,
     threads: addon.getThreads(),
     version: `oneDNN ${v.major}.${v.minor}.${v.patch} (${v.cpuRuntime})`,
+    ompWait: cached.ompWait,
   };
 }
 
