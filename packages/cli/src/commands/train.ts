@@ -129,7 +129,9 @@ function compareWithBaselines(
   backend: string,
   io: Output,
 ): void {
-  const last = [...result.metrics].reverse().find((m) => typeof m.val_loss === 'number');
+  // Score the epoch generation will use: the best validation loss, not merely the last epoch.
+  const scored = result.metrics.filter((m) => typeof m.val_loss === 'number');
+  const last = scored.reduce<(typeof scored)[number] | undefined>((best, m) => (!best || m.val_loss! < best.val_loss! ? m : best), undefined);
   if (!last || split.validation.length === 0) return;
   const evaluation = evaluateHeldOut(
     split.train.map((p) => p.tokens),
