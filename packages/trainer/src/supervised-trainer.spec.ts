@@ -65,6 +65,20 @@ describe('supervised trainer', () => {
     loaded.model.dispose();
   });
 
+  it.each([
+    [{ learningRate: 0.01 }, 0.01, 'rmsprop'],
+    [{ optimizer: 'adam', learningRate: 0.002 }, 0.002, 'adam'],
+  ])('a resumed run applies a changed optimizer setting %j', async (change, lr, name) => {
+    const opts = { epochs: 1, batchSize: 8, optimizer: 'rmsprop', learningRate: 0.001, checkpoint: { saveBestOnly: false, filename: 'e{epoch:02d}' } };
+    (await trainer(opts).train(job())).model.dispose();
+    const said: string[] = [];
+    const log: Logger = { info: (m) => said.push(m), warn: (m) => said.push(m), debug: () => undefined };
+    const t = new SupervisedTrainer(parseSupervisedOptions({ progress: 'lines', ...opts, ...change, epochs: 2 }, 'trainer.options'), new Rng(5).fork('Trainer'), log);
+    (await t.train(job({ resume: true }))).model.dispose();
+    expect(readMetrics(runDir).map((m) => m.lr)).toEqual([0.001, lr]);
+    expect(said.join('\n')).toContain(name === 'adam' ? 'optimizer changed from rmsprop to adam' : 'learning rate changed from 0.001 to 0.01');
+  });
+
   it('resumes exactly: the resumed loss curve equals the uninterrupted one', async () => {
     const opts = { epochs: 4, batchSize: 8, checkpoint: { saveBestOnly: false, filename: 'e{epoch:02d}' } };
     const full = await trainer(opts).train(job());

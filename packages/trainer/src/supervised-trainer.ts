@@ -184,7 +184,7 @@ export class SupervisedTrainer implements Trainer {
       model = await this.rebuild(job, encoder, ckpt.model);
       noise = noiseOf(model);
       if (state.rng.dropout) noise.rng.setState(state.rng.dropout);
-      optimizer = (await ckpt.restoreOptimizer()) ?? this.makeOptimizer(model);
+      optimizer = this.reconcileOptimizer(await ckpt.restoreOptimizer(), model);
       if (state.rng.shuffle) shuffleRng.setState(state.rng.shuffle);
       if (state.rng.augment) augmentRng.setState(state.rng.augment);
       startEpoch = state.epoch + 1;
@@ -389,6 +389,26 @@ export class SupervisedTrainer implements Trainer {
     this.heads = layout.heads;
     const dims = (encoder as { headDims?: () => number[] }).headDims?.();
     return { heads: layout.heads.map((h, i) => ({ name: h.name, size: h.size, ...(dims ? { dim: dims[i] } : {}) })) };
+  }
+
+  /**
+   * On resume the checkpoint's optimizer state wins, unless the config now asks for something else:
+   * a new learning rate is applied to the restored optimizer, a different optimizer starts fresh (said aloud).
+   */
+  private reconcileOptimizer(restored: tf.Optimizer | null | undefined, model: tf.LayersModel): tf.Optimizer {
+    if (!restored) return this.makeOptimizer(model);
+    const before = describeOptimizer(restored);
+    const { optimizer: wanted, learningRate } = this.options;
+    if (wanted !== undefined && wanted !== before.name) {
+      this.log.warn(`optimizer changed from ${before.name} to ${wanted} since the checkpoint: ${wanted} starts with fresh state`);
+      restored.dispose();
+      return this.makeOptimizer(model);
+    }
+    if (learningRate !== undefined && learningRate !== before.learningRate) {
+      (restored as unknown as { learningRate: number }).learningRate = learningRate;
+      this.log.info(`learning rate changed from ${before.learningRate} to ${learningRate} since the checkpoint`);
+    }
+    return restored;
   }
 
   /** The trainer's optimizer option wins over the one the model was compiled with. */
