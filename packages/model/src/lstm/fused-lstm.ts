@@ -95,7 +95,11 @@ export class FusedLSTM extends tf.layers.Layer {
   private kernel: LayerVariable | null = null;
   private recurrentKernel: LayerVariable | null = null;
   private bias: LayerVariable | null = null;
-  private calls = 0;
+  /**
+   * Calls so far; the dropout masks of call n come from seed + 2n (inputs) and seed + 2n + 1
+   * (recurrent). A trainer restores it on resume so the masks continue the same sequence.
+   */
+  calls = 0;
 
   constructor(args: FusedLstmArgs) {
     super(args);

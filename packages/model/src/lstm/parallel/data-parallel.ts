@@ -67,9 +67,8 @@ export function shardSizes(rows: number, n: number): number[] {
   return Array.from({ length: k }, (_, i) => Math.floor(rows / k) + (i < rows % k ? 1 : 0));
 }
 
-function shard(t: tf.Tensor, start: number, rows: number): ArrayMessage {
+function shard(t: tf.Tensor, all: Float32Array | Int32Array, start: number, rows: number): ArrayMessage {
   const row = t.size / t.shape[0];
-  const all = t.dataSync() as Float32Array | Int32Array;
   return {
     data: all.slice(start * row, (start + rows) * row),
     shape: [rows, ...t.shape.slice(1)],
@@ -89,6 +88,7 @@ export class DataParallelGradients {
   private constructor(
     private readonly model: tf.LayersModel,
     private readonly handles: WorkerHandle[],
+    private readonly weights: Float32Array,
   ) {}
 
   static async create(model: tf.LayersModel, opts: DataParallelOptions): Promise<DataParallelGradients> {
@@ -96,14 +96,20 @@ export class DataParallelGradients {
     const loss = opts.loss ?? (typeof model.loss === 'string' ? model.loss : undefined);
     if (!loss) throw new Error('data-parallel training needs a loss name (compile the model with one, or pass loss)');
     lossFunction(loss); // fail here, not in every worker
+    const weightShapes = model.weights.map((w) => w.shape as number[]);
+    const total = weightShapes.reduce((sum, s) => sum + s.reduce((a, b) => a * b, 1), 0);
+    // One shared copy of the weights for all workers instead of one structured clone each.
+    const shared = new SharedArrayBuffer(total * 4);
     const init: InitMessage = {
       type: 'init',
       topology: JSON.stringify(model.toJSON(null, false)),
       loss,
       backend: opts.backend ?? 'wasm',
+      weights: shared,
+      weightShapes,
     };
     const handles = Array.from({ length: opts.workers }, () => new WorkerHandle(startWorker()));
-    const dp = new DataParallelGradients(model, handles);
+    const dp = new DataParallelGradients(model, handles, new Float32Array(shared));
     try {
       await Promise.all(handles.map((h) => h.request(init)));
     } catch (e) {
@@ -121,15 +127,19 @@ export class DataParallelGradients {
   async gradients(x: tf.Tensor, y: tf.Tensor, training = true): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
     if (this.disposed) throw new Error('DataParallelGradients was disposed');
     if (x.shape[0] !== y.shape[0]) throw new Error(`x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
-    const weights = this.model.weights.map((w) => {
-      const v = w.read();
-      return { data: Float32Array.from(v.dataSync() as Float32Array), shape: v.shape };
-    });
+    let offset = 0;
+    for (const w of this.model.weights) {
+      const data = w.read().dataSync() as Float32Array;
+      this.weights.set(data, offset);
+      offset += data.length;
+    }
     const sizes = shardSizes(x.shape[0], this.handles.length);
+    const xs = x.dataSync() as Float32Array | Int32Array;
+    const ys = y.dataSync() as Float32Array | Int32Array;
     let start = 0;
     const replies = await Promise.all(
       sizes.map((rows, i) => {
-        const msg: StepMessage = { type: 'step', weights, x: shard(x, start, rows), y: shard(y, start, rows), training };
+        const msg: StepMessage = { type: 'step', x: shard(x, xs, start, rows), y: shard(y, ys, start, rows), training };
         start += rows;
         return this.handles[i].request(msg, [msg.x.data.buffer as ArrayBuffer, msg.y.data.buffer as ArrayBuffer]) as Promise<StepReply>;
       }),

@@ -12,6 +12,7 @@ import { InitMessage, lossFunction, StepMessage, StepReply, WorkerReply } from '
  */
 let model: tf.LayersModel | undefined;
 let loss: ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor) | undefined;
+let weights: { buffer: SharedArrayBuffer; shapes: number[][] } | undefined;
 
 async function init(msg: InitMessage): Promise<void> {
   if (msg.backend === 'wasm') registerFastWasmKernels();
@@ -19,13 +20,24 @@ async function init(msg: InitMessage): Promise<void> {
   await tf.ready();
   model = (await tf.models.modelFromJSON(JSON.parse(msg.topology) as tf.io.ModelJSON['modelTopology'] as never)) as tf.LayersModel;
   loss = lossFunction(msg.loss);
+  weights = { buffer: msg.weights, shapes: msg.weightShapes };
+}
+
+function readWeights(): tf.Tensor[] {
+  const { buffer, shapes } = weights!;
+  let offset = 0;
+  return shapes.map((shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const t = tf.tensor(new Float32Array(buffer, offset * 4, n), shape);
+    offset += n;
+    return t;
+  });
 }
 
 function step(msg: StepMessage): StepReply {
   const m = model!;
   const trainable = m.trainableWeights;
-  // All weights are sent (non-trainable ones too) in model.weights order.
-  tf.tidy(() => m.setWeights(msg.weights.map((w) => tf.tensor(w.data, w.shape))));
+  tf.tidy(() => m.setWeights(readWeights()));
   const { value, grads } = tf.tidy(() => {
     const x = tf.tensor(msg.x.data, msg.x.shape, msg.x.dtype);
     const y = tf.tensor(msg.y.data, msg.y.shape, msg.y.dtype);

@@ -14,12 +14,16 @@ export interface InitMessage {
   /** A loss name as given to model.compile (e.g. 'categoricalCrossentropy'). */
   loss: string;
   backend: 'wasm' | 'cpu';
+  /**
+   * Every weight, in model.weights order, packed back to back (float32). The coordinator rewrites
+   * it before each step and does not touch it until every worker has replied.
+   */
+  weights: SharedArrayBuffer;
+  weightShapes: number[][];
 }
 
 export interface StepMessage {
   type: 'step';
-  /** Every weight, in model.weights order. */
-  weights: { data: Float32Array; shape: number[] }[];
   x: ArrayMessage;
   y: ArrayMessage;
   training: boolean;
