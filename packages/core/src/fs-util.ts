@@ -45,6 +45,52 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   }
 }
 
+const LEFTOVER = /^\.(.+)\.(\d+)\.(\d+)\.tmp(\.old)?$/;
+
+/**
+ * Finishes or undoes what `writeFileAtomic`/`writeDirAtomic` left in `dir` when their process died:
+ * a replace killed between its two renames is completed (the new copy was whole before the first
+ * rename), anything else half-written is removed, so the folder holds only whole entries again.
+ * Call it only while no live writer can be using `dir` (its owner holds the folder's lock).
+ * Returns one line per repair, for the log.
+ */
+export function recoverAtomicWrites(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const groups = new Map<string, { target: string; tmp?: string; old?: string }>();
+  for (const n of names) {
+    const m = LEFTOVER.exec(n);
+    if (!m) continue;
+    const key = `${m[1]}.${m[2]}.${m[3]}`;
+    const g = groups.get(key) ?? { target: m[1] };
+    if (m[4]) g.old = n;
+    else g.tmp = n;
+    groups.set(key, g);
+  }
+  const done: string[] = [];
+  const rm = (n: string) => fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  for (const g of groups.values()) {
+    const target = path.join(dir, g.target);
+    const hasTarget = fs.existsSync(target);
+    if (g.old && g.tmp && !hasTarget) {
+      fs.renameSync(path.join(dir, g.tmp), target);
+      rm(g.old);
+      done.push(`finished replacing ${target} (its writer was stopped between two renames)`);
+    } else if (g.old && !hasTarget) {
+      fs.renameSync(path.join(dir, g.old), target);
+      done.push(`restored ${target} from the copy its stopped writer had set aside`);
+    } else {
+      for (const n of [g.tmp, g.old]) if (n) rm(n);
+      done.push(`removed ${path.join(dir, g.tmp ?? g.old!)} (left half-written by a stopped process)`);
+    }
+  }
+  return done;
+}
+
 /** `<runs>/<name>/<YYYYMMDD-HHMMSS>/` (a suffix is added when two runs start in the same second). */
 export function createRunFolder(runsRoot: string, name: string, now = new Date()): string {
   const stamp = timestamp(now);
