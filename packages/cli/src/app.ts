@@ -20,6 +20,7 @@ import {
   experimentToYaml,
   readExperiment,
   readPreamble,
+  recoverAtomicWrites,
   resolveExperiment,
   writeFileAtomic,
 } from '@piano-lstm/core';
@@ -219,6 +220,8 @@ export function lockRunFolder(dir: string): void {
     release();
     throw unwritable(abs, e);
   }
+  // no live writer can be inside now: repair what a killed one left (a half-replaced checkpoint, temp files)
+  for (const sub of [abs, path.join(abs, 'checkpoints')]) for (const line of recoverAtomicWrites(sub)) stdio.err(line);
   heldLocks.set(abs, () => {
     try {
       fs.rmSync(path.join(abs, LOCK_OWNER), { force: true });
