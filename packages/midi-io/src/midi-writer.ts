@@ -44,6 +44,11 @@ function vlq(n: number): number[] {
   return out;
 }
 
+/** `push(...items)` passes every byte as an argument and overflows the stack past ~100k bytes (a long piece). */
+function append(to: number[], items: readonly number[]): void {
+  for (const b of items) to.push(b);
+}
+
 function text(s: string): number[] {
   return [...Buffer.from(s, 'utf8')];
 }
@@ -58,7 +63,8 @@ function trackBytes(events: RawEvent[]): number[] {
   const body: number[] = [];
   let last = 0;
   for (const e of events) {
-    body.push(...vlq(e.tick - last), ...e.bytes);
+    append(body, vlq(e.tick - last));
+    append(body, e.bytes);
     last = e.tick;
   }
   body.push(0, 0xff, 0x2f, 0);
@@ -82,7 +88,7 @@ export function writeMidiFile(song: SongSpec): Uint8Array {
       ev.push({ tick: n.tick, order: 3, bytes: [0x90 | ch, n.key & 0x7f, Math.max(1, Math.min(127, n.velocity))] });
       ev.push({ tick: n.tick + n.length, order: 2, bytes: [0x80 | ch, n.key & 0x7f, 0] });
     }
-    out.push(...trackBytes(ev));
+    append(out, trackBytes(ev));
   }
   return Uint8Array.from(out);
 }
