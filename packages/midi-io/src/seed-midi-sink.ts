@@ -1,4 +1,4 @@
-import { ConfigError, InputError, OptionReader, Sink, SinkWriteOptions, StageFactory, writeFileAtomic } from '@piano-lstm/core';
+import { ConfigError, InputError, OptionReader, Sink, SinkWriteOptions, StageFactory, TIMED_TOKEN_SEPARATOR, writeFileAtomic } from '@piano-lstm/core';
 import { Midi } from '@tonejs/midi';
 import { keyOfPitchName } from './music21-spelling';
 
@@ -19,6 +19,9 @@ const CHORD_OCTAVE_BASE = 60;
  * anything else is a pitch name (`B-4` → 70).
  */
 export function tokenKeys(token: string): number[] {
+  if (token.includes(TIMED_TOKEN_SEPARATOR)) {
+    throw new InputError(`token '${token}' is a timed token (pitch|gap|duration), which the seed-midi sink cannot place in time; use sink: { type: timed-midi } (for generate --run: --set 'sink={type: timed-midi}')`);
+  }
   if (token.includes('.') || /^\d+$/.test(token)) {
     const parts = token.split('.');
     const keys = parts.map((p) => (/^\d+$/.test(p) && Number(p) < 12 ? CHORD_OCTAVE_BASE + Number(p) : NaN));
