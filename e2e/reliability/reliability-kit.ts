@@ -111,3 +111,22 @@ export function tree(dir: string): string[] {
   walk(dir, '');
   return out.sort();
 }
+
+/**
+ * Follows a child's peak resident set (VmHWM, Linux) while it runs; the last reading before it
+ * exits is its peak. Returns a getter in MB (0 where /proc is missing).
+ */
+export function watchPeakRss(pid: number, everyMs = 50): { peakMb: () => number; stop: () => void } {
+  let peakKb = 0;
+  const read = () => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // exited
+    }
+  };
+  const timer = setInterval(read, everyMs);
+  read();
+  return { peakMb: () => peakKb / 1024, stop: () => clearInterval(timer) };
+}
