@@ -199,6 +199,8 @@ export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]
     return [];
   }
   const out: { path: string; abs: string }[] = [];
+  // real paths of the folders walked: a symbolic link back into one (a loop, or a second way in) is not walked again
+  const walked = new Set<string>([fs.realpathSync(abs)]);
   const walk = (dirAbs: string, dirShown: string) => {
     let entries: fs.Dirent[];
     try {
@@ -212,8 +214,24 @@ export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]
       // keep the folder exactly as the user typed it, so output paths match the arguments
       const shown = dirShown.endsWith('/') || dirShown.endsWith(path.sep) ? `${dirShown}${ent.name}` : `${dirShown}/${ent.name}`;
       const full = path.join(dirAbs, ent.name);
-      if (ent.isDirectory()) walk(full, shown);
-      else if (MIDI_EXTENSIONS.test(ent.name) && (ent.isFile() || ent.isSymbolicLink())) out.push({ path: shown, abs: full });
+      let isDir = ent.isDirectory();
+      let isFile = ent.isFile();
+      if (ent.isSymbolicLink()) {
+        try {
+          const target = fs.statSync(full);
+          isDir = target.isDirectory();
+          isFile = target.isFile();
+        } catch {
+          if (MIDI_EXTENSIONS.test(ent.name)) skipped.push({ path: shown, reason: `broken symbolic link (it points to ${fs.readlinkSync(full)}, which does not exist)` });
+          continue;
+        }
+      }
+      if (isDir) {
+        const real = fs.realpathSync(full);
+        if (walked.has(real)) continue;
+        walked.add(real);
+        walk(full, shown);
+      } else if (isFile && MIDI_EXTENSIONS.test(ent.name)) out.push({ path: shown, abs: full }); // never a pipe or device: reading one would block
     }
   };
   walk(abs, given);
