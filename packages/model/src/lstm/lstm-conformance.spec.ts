@@ -19,7 +19,6 @@ const impls: Impl[] = [
   ...(native.available ? [{ name: 'native' as const, recurrentDropout: false }] : []),
 ];
 if (!native.available) {
-  // eslint-disable-next-line no-console
   console.info(`lstm conformance: 'native' skipped: ${native.reason}`);
 }
 

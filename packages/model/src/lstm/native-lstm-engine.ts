@@ -38,7 +38,6 @@ let loaded: { mod?: NativeModule; reason?: string } | undefined;
 function loadModule(): { mod?: NativeModule; reason?: string } {
   if (loaded) return loaded;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require('@piano-lstm/native-lstm') as NativeModule;
     const st = mod.loadNativeLstm();
     loaded = st.available ? { mod } : { reason: st.reason ?? 'the oneDNN addon is unavailable' };
