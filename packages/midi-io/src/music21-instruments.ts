@@ -83,6 +83,7 @@ export function instrumentFromName(data: Uint8Array, isTrackName: boolean): Inst
 
 /** Python's str.strip(): Unicode whitespace plus the ASCII separators \x1c-\x1f. */
 function pyStrip(s: string): string {
+  // eslint-disable-next-line no-control-regex -- Python's strip() removes these separators too
   return s.replace(/^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu, '');
 }
 

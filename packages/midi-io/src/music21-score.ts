@@ -143,11 +143,6 @@ export function pairNotes(track: MidiTrackData): TimedNote[] {
   return out.reverse();
 }
 
-interface Group {
-  members: TimedNote[];
-  /** a note was left out because its end differed by more than W (music21's voicesRequired) */
-}
-
 /** §4.2 chord grouping with the W window and its double-membership quirk. */
 function groupNotes(notes: TimedNote[], ppq: number): { groups: TimedNote[][]; voicesRequired: boolean } {
   const w = ppq / 4;
