@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError, type Logger } from '@piano-lstm/core';
 import { initBackend } from './backend';
+import { fastWasmKernelsRegistered } from './lstm';
 
 function recorder(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -15,6 +16,8 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     await initBackend('auto', log);
     expect(log.lines).toEqual(['backend: wasm']);
+    // Embeddings and stock layers get the fast wasm kernels too, not only models with a FusedLSTM.
+    expect(fastWasmKernelsRegistered()).toBe(true);
   });
 
   it('honours an explicit cpu choice', async () => {

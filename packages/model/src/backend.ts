@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { InputError, type BackendChoice, type Logger } from '@piano-lstm/core';
+import { registerFastWasmKernels } from './lstm';
 
 export interface BackendInfo {
   /** What was chosen: `node`, `wasm` or `cpu` (recorded in the run folder). */
@@ -48,6 +49,9 @@ export async function initBackend(choice: BackendChoice, log?: Logger): Promise<
       chosen = { name, tfBackend: TF_NAME[name] };
       // The cpu backend nags once about tfjs-node; our own `backend:` line (and the README) already say it.
       if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      // Embeddings and stock layers hit the same wasm slow paths as the LSTM (transposed matMuls,
+      // whole-tensor slices, no UnsortedSegmentSum); the replacements are idempotent.
+      if (name === 'wasm') registerFastWasmKernels();
       log?.info(`backend: ${name}`);
       return chosen;
     }

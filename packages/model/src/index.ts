@@ -29,7 +29,7 @@ export { MultiHeadModelBuilder, multiHeadModelFactory, buildMultiHead } from './
 export { HeadEmbedding, HeadSoftmax } from './builders/multi-head-layers';
 export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
 export { buildStack, readStackOptions, type StackOptions } from './builders/lstm-stack';
-export { createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';
+export { checkLstmKind, createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';
 export { createOptimizer, describeOptimizer, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
 export { DropoutNoise, SeededDropout, attachNoise, noiseOf } from './builders/dropout-noise';
 export { OneHotEmbedding } from './builders/one-hot-embedding';

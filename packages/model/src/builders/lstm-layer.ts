@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@piano-lstm/core';
-import * as lstmImpl from '../lstm';
+import { createLstmLayer, nativeLstmStatus, resolveLstmImplementation } from '../lstm';
 
 export const LSTM_KINDS = ['auto', 'native', 'fused', 'layers'] as const;
 export type LstmKind = (typeof LSTM_KINDS)[number];
@@ -10,46 +10,58 @@ export interface LstmLayerArgs {
   returnSequences: boolean;
   dropout: number;
   recurrentDropout: number;
-  /** Seed for the kernel initialisers, from the run's Rng. */
+  /** Seed for the kernel initialisers and dropout masks, from the run's Rng. */
   seed: number;
   inputShape?: number[];
   name?: string;
 }
 
-type CreateLstmLayer = (kind: 'fused' | 'layers' | 'native', args: Record<string, unknown>) => tf.layers.Layer;
-
-function fastFactory(): CreateLstmLayer | undefined {
-  const f = (lstmImpl as Record<string, unknown>).createLstmLayer;
-  return typeof f === 'function' ? (f as CreateLstmLayer) : undefined;
-}
-
-/** Which implementation `kind` resolves to here: `auto` takes the fused layer once it exists. */
-export function resolveLstmKind(kind: LstmKind): 'fused' | 'layers' | 'native' {
-  if (kind !== 'auto') return kind;
-  return fastFactory() ? 'fused' : 'layers';
+/**
+ * What `kind` runs as here: `auto` = native when the oneDNN addon loads and there is no recurrent
+ * dropout (the addon has none), else fused.
+ */
+export function resolveLstmKind(kind: LstmKind, recurrentDropout = 0): 'fused' | 'layers' | 'native' {
+  return resolveLstmImplementation(kind, { recurrentDropout });
 }
 
 /**
- * One LSTM layer of the requested kind. The stock layer gets glorotUniform recurrent weights:
- * the default orthogonal initialiser aborts the wasm backend at the seed's sizes.
+ * Rejects `lstm: native` where it cannot run, at config time: the addon is checked before any run
+ * folder exists, instead of failing at the first batch.
+ */
+export function checkLstmKind(kind: LstmKind, recurrentDropout: number, path: string): void {
+  if (kind !== 'native') return;
+  if (recurrentDropout > 0) {
+    throw new ConfigError(
+      path,
+      `'native' has no recurrent dropout, but recurrentDropout is ${recurrentDropout}; use lstm: fused (or auto), or set recurrentDropout: 0`,
+    );
+  }
+  const status = nativeLstmStatus();
+  if (!status.available) {
+    throw new ConfigError(
+      path,
+      `'native' is unavailable here (${status.reason ?? 'the oneDNN addon did not load'}); install it (apt-get install libdnnl-dev g++, then npm rebuild @piano-lstm/native-lstm) or use lstm: auto`,
+    );
+  }
+}
+
+/**
+ * One LSTM layer of the requested kind, all with Keras semantics (sigmoid gates, unit forget bias)
+ * and Keras' weight layout, so checkpoints of any kind load into any other. Kernels are
+ * glorotUniform, recurrent kernels too: the default orthogonal initialiser aborts the wasm backend
+ * at the seed's sizes.
  */
 export function createLstm(kind: LstmKind, args: LstmLayerArgs): tf.layers.Layer {
-  const resolved = resolveLstmKind(kind);
-  const common = {
+  return createLstmLayer(resolveLstmKind(kind, args.recurrentDropout), {
     units: args.units,
     returnSequences: args.returnSequences,
     dropout: args.dropout,
     recurrentDropout: args.recurrentDropout,
+    seed: args.seed,
     kernelInitializer: tf.initializers.glorotUniform({ seed: args.seed }),
     recurrentInitializer: tf.initializers.glorotUniform({ seed: args.seed + 1 }),
+    unitForgetBias: true,
     ...(args.inputShape ? { inputShape: args.inputShape } : {}),
     ...(args.name ? { name: args.name } : {}),
-  };
-  if (resolved !== 'layers') {
-    const fast = fastFactory();
-    if (!fast) throw new ConfigError('model.options.lstm', `'${kind}' is not available in this build (use lstm: layers or auto)`);
-    return fast(resolved, { ...common, seed: args.seed });
-  }
-  // Keras' LSTM defaults, which tfjs' differ from: sigmoid (not hardSigmoid) gates, unit forget bias.
-  return tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: true });
+  });
 }

@@ -3,6 +3,7 @@ import { ConfigError, Rng, silentLogger, type ModelSpec } from '@piano-lstm/core
 import { initBackend } from '../backend';
 import { lstmModelFactory, seedDocModelFactory, seedRepoModelFactory } from './model-builders';
 import { SeededDropout } from './dropout-noise';
+import { FusedLSTM, nativeLstmStatus } from '../lstm';
 
 const ctx = { rng: new Rng(1), log: silentLogger, baseDir: '.' };
 /** Keras' LSTM parameter count. */
@@ -145,6 +146,71 @@ describe('lstm (general)', () => {
     const mk = () => lstmModelFactory.create(lstmModelFactory.parseOptions({ layers: [3], dense: [] }, 'm'), { ...ctx, rng: new Rng(7) }).build(scalar);
     const [a, b] = await Promise.all([mk(), mk()]);
     a.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(b.getWeights()[i].dataSync())));
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe('model.options.lstm', () => {
+  const native = nativeLstmStatus().available;
+  const itNative = native ? it : it.skip;
+  const kinds = (m: tf.LayersModel) =>
+    m.layers.filter((l) => className(l) === 'LSTM').map((l) => (l instanceof FusedLSTM ? l.engineName : l.getClassName()));
+
+  it("layers is the stock layer with Keras' sigmoid gates (not tfjs' hard sigmoid)", async () => {
+    const m = await build(lstmModelFactory, { layers: [3, 2], dense: [], lstm: 'layers' });
+    expect(kinds(m)).toEqual(['LSTM', 'LSTM']);
+    for (const l of m.layers.filter((x) => className(x) === 'LSTM')) {
+      expect(l.getConfig()).toMatchObject({ recurrentActivation: 'sigmoid', activation: 'tanh', unitForgetBias: true });
+    }
+    m.dispose();
+  });
+
+  it('fused is FusedLSTM on tfjs ops', async () => {
+    const m = await build(lstmModelFactory, { layers: [3, 2], dense: [], lstm: 'fused' });
+    expect(kinds(m)).toEqual(['fused', 'fused']);
+    m.dispose();
+  });
+
+  it(`auto is native when the addon loads and recurrent dropout is 0 (here: ${native ? 'native' : 'fused'}), else fused`, async () => {
+    const plain = await build(lstmModelFactory, { layers: [3], dense: [] });
+    expect(kinds(plain)).toEqual([native ? 'native' : 'fused']);
+    const recurrent = await build(seedRepoModelFactory, { layers: [3], dense: [] });
+    expect(kinds(recurrent)).toEqual(['fused']);
+    plain.dispose();
+    recurrent.dispose();
+  });
+
+  it('native with recurrent dropout fails at config time, naming the option and the fix', () => {
+    const parse = () => seedRepoModelFactory.parseOptions({ lstm: 'native' }, 'model.options');
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow("model.options.lstm: 'native' has no recurrent dropout, but recurrentDropout is 0.3; use lstm: fused (or auto), or set recurrentDropout: 0");
+  });
+
+  it('native without the addon fails at config time, naming the option and the fix', () => {
+    jest.isolateModules(() => {
+      // Only this package's modules are fresh; tfjs stays the one instance (no re-registered kernels).
+      jest.doMock('@tensorflow/tfjs', () => tf);
+      jest.doMock('@tensorflow/tfjs-backend-wasm', () => ({}));
+      jest.doMock('@piano-lstm/native-lstm', () => ({ loadNativeLstm: () => ({ available: false, reason: 'libdnnl.so.2: cannot open shared object file', threads: 0 }) }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const isolated = require('./model-builders') as typeof import('./model-builders');
+      const parse = () => isolated.lstmModelFactory.parseOptions({ lstm: 'native' }, 'model.options');
+      expect(parse).toThrow(/^model\.options\.lstm: 'native' is unavailable here \(libdnnl\.so\.2: cannot open shared object file\); install it \(apt-get install libdnnl-dev g\+\+/);
+      expect(isolated.lstmModelFactory.parseOptions({ lstm: 'auto' }, 'model.options').lstm).toBe('auto');
+    });
+    for (const m of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@piano-lstm/native-lstm']) jest.dontMock(m);
+  });
+
+  itNative('native computes what fused computes with the same weights', async () => {
+    const opts = { layers: [4, 3], dense: [], dropout: 0 };
+    const a = await build(lstmModelFactory, { ...opts, lstm: 'native' });
+    const b = await build(lstmModelFactory, { ...opts, lstm: 'fused' });
+    expect(kinds(a)).toEqual(['native', 'native']);
+    b.setWeights(a.getWeights());
+    const x = tf.randomUniform([2, T, 1], 0, 1, 'float32', 3);
+    const d = tf.max(tf.abs(tf.sub(a.predict(x) as tf.Tensor, b.predict(x) as tf.Tensor))).dataSync()[0];
+    expect(d).toBeLessThan(1e-5);
     a.dispose();
     b.dispose();
   });

@@ -6,6 +6,7 @@ import { InputError, Rng, silentLogger } from '@piano-lstm/core';
 import { initBackend } from '../backend';
 import { lstmModelFactory } from '../builders/model-builders';
 import { SeedScalarEncoder } from '../encoders/seed-scalar-encoder';
+import { FusedLSTM, nativeLstmStatus } from '../lstm';
 import { corpusFingerprint, listCheckpoints, loadCheckpoint, markCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint';
 
 const pieces = [{ path: 'p', tokens: ['C4', 'D4', 'E4', 'C4', 'G4', 'E4', 'D4', 'C4'] }];
@@ -119,5 +120,50 @@ describe('checkpoints', () => {
     await saveCheckpoint(dir, { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state });
     expect((await loadCheckpoint(dir)).name).toBe('direct');
     model.dispose();
+  });
+
+  describe('across LSTM kinds (same weights, other implementation)', () => {
+    const native = nativeLstmStatus().available;
+    const kindsOf = (m: tf.LayersModel) =>
+      m.layers.filter((l) => /LSTM$/.test(l.getClassName())).map((l) => (l instanceof FusedLSTM ? l.engineName : 'layers'));
+    const cases: [string, string, string[]][] = [
+      ['layers', 'fused', ['fused', 'fused']],
+      ['fused', 'layers', ['layers', 'layers']],
+      ['fused', 'native', ['native', 'native']],
+      ['layers', 'native', ['native', 'native']],
+      ['native', 'layers', ['layers', 'layers']],
+      ['layers', 'auto', [native ? 'native' : 'fused', native ? 'native' : 'fused']],
+    ];
+    it.each(cases)('saved as %s, loads as %s and predicts the same', async (from, to, expected) => {
+      if ((from === 'native' || to === 'native') && !native) return; // the oneDNN addon is absent here
+      const enc = encoder();
+      const b = lstmModelFactory.create(lstmModelFactory.parseOptions({ layers: [4, 3], dense: [], dropout: 0, lstm: from }, 'm'), { rng: new Rng(5), log: silentLogger, baseDir: '.' });
+      const model = await b.build({ vocabSize: enc.vocabSize, sequenceLength: 3, inputKind: 'scalar', targetKind: 'onehot' });
+      await saveCheckpoint(path.join(tmp, 'checkpoints', 'k'), { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state });
+      const asSaved = await loadCheckpoint(tmp, 'k');
+      // The class is saved, the engine is not: a native checkpoint loads as FusedLSTM on the default engine.
+      expect(asSaved.model.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
+      const loaded = await loadCheckpoint(tmp, 'k', { lstm: to as 'fused' });
+      expect(kindsOf(loaded.model)).toEqual(expected);
+      const x = tf.tensor3d([[[0.1], [0.7], [0.3]], [[0.5], [0.2], [0.9]]]);
+      const a = (model.predict(x) as tf.Tensor).dataSync();
+      const c = (loaded.model.predict(x) as tf.Tensor).dataSync();
+      a.forEach((v, i) => expect(Math.abs(v - c[i])).toBeLessThan(1e-5));
+      // It also trains: the gradient flows through whichever implementation was loaded.
+      const y = tf.oneHot(tf.tensor1d([1, 2], 'int32'), enc.vocabSize);
+      const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, loaded.model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+      expect(Object.keys(grads)).toHaveLength(loaded.model.trainableWeights.length);
+      tf.dispose([x, y, grads as unknown as tf.Tensor[]]);
+      [model, asSaved.model, loaded.model].forEach((m) => m.dispose());
+    });
+
+    it('refuses a stock checkpoint with hard-sigmoid gates as fused, naming the checkpoint', async () => {
+      const enc = encoder();
+      const model = tf.sequential({ layers: [tf.layers.lstm({ units: 2, inputShape: [3, 1], recurrentActivation: 'hardSigmoid' }), tf.layers.dense({ units: enc.vocabSize, activation: 'softmax' })] });
+      await saveCheckpoint(path.join(tmp, 'checkpoints', 'h'), { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state });
+      await expect(loadCheckpoint(tmp, 'h', { lstm: 'fused' })).rejects.toThrow(InputError);
+      await expect(loadCheckpoint(tmp, 'h', { lstm: 'fused' })).rejects.toThrow(/recurrent_activation 'hard_sigmoid' cannot run as FusedLSTM/);
+      model.dispose();
+    });
   });
 });

@@ -8,6 +8,7 @@ import { EmbeddingEncoder, type EmbeddingEncoderOptions } from '../encoders/embe
 import { SeedScalarEncoder } from '../encoders/seed-scalar-encoder';
 import { rhythmEncoderFromSpec } from '../encoders/rhythm';
 import type { EncoderSpec, TokenEncoder, WindowOptions } from '../encoders/token-encoder';
+import { convertLstmTopology, FusedLSTM, NativeLstmEngine, nativeLstmStatus, resolveLstmImplementation, TfjsLstmEngine, type LstmImplementation } from '../lstm';
 import { fileIOHandler } from './file-io-handler';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
@@ -168,6 +169,45 @@ export interface LoadCheckpointOptions {
   /** `latest` instead of `best` when no name is given (what --resume wants). */
   prefer?: 'best' | 'latest';
   createEncoder?: (spec: EncoderSpec) => Encoder | undefined;
+  /**
+   * What the LSTM layers run as, whatever kind saved them (`auto`: native when the addon loads and
+   * the layer has no recurrent dropout, else fused). Absent: as saved. The weights are the same
+   * either way; only the topology's layer class and the engine change.
+   */
+  lstm?: LstmImplementation;
+}
+
+/** The layers' class in the saved topology is rewritten before tfjs builds them. */
+function convertingHandler(dir: string, to: 'fused' | 'layers'): tf.io.IOHandler {
+  const inner = fileIOHandler(dir);
+  return {
+    async load() {
+      const artifacts = await inner.load!();
+      try {
+        return convertLstmTopology(artifacts, to);
+      } catch (e) {
+        throw new InputError(`checkpoint ${dir}: ${(e as Error).message}`, { file: dir, exitCode: 1 });
+      }
+    },
+  };
+}
+
+/** Points every FusedLSTM at the engine `kind` resolves to for it. */
+function setLstmEngines(model: tf.LayersModel, kind: LstmImplementation, dir: string): void {
+  for (const layer of model.layers) {
+    if (!(layer instanceof FusedLSTM)) continue;
+    const impl = resolveLstmImplementation(kind, { recurrentDropout: layer.recurrentDropout });
+    if (impl === 'native') {
+      const status = nativeLstmStatus();
+      if (!status.available) throw new InputError(`lstm 'native' is unavailable here (${status.reason}); load checkpoint ${dir} with lstm: auto or fused`, { exitCode: 2 });
+      if (layer.recurrentDropout > 0) {
+        throw new InputError(`checkpoint ${dir}: layer '${layer.name}' has recurrent dropout ${layer.recurrentDropout}, which 'native' lacks; load it with lstm: auto or fused`, { exitCode: 2 });
+      }
+      layer.setEngine(new NativeLstmEngine());
+    } else {
+      layer.setEngine(new TfjsLstmEngine());
+    }
+  }
 }
 
 /**
@@ -182,7 +222,16 @@ export async function loadCheckpoint(runDir: string, name?: string, options: Loa
     throw new InputError(`checkpoint ${dir}: vocab.json (${Array.isArray(vocab) ? vocab.length : '?'} tokens) differs from the vocabulary in encoder.json (${encoderSpec.vocabulary?.length ?? '?'} tokens); the folder was edited — restore it from the run`, { file: dir });
   }
   const encoder = encoderFromSpec(encoderSpec, options.createEncoder);
-  const model = await tf.loadLayersModel(fileIOHandler(dir));
+  const kind = options.lstm;
+  const model = await tf.loadLayersModel(kind ? convertingHandler(dir, kind === 'layers' ? 'layers' : 'fused') : fileIOHandler(dir));
+  if (kind && kind !== 'layers') {
+    try {
+      setLstmEngines(model, kind, dir);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
   const outShape = model.outputs[0].shape;
   const outputs = outShape[outShape.length - 1];
   if (outputs !== encoder.vocabSize) {
