@@ -45,6 +45,8 @@ export interface SupervisedOptions {
   maxSteps?: number;
   /** `auto`: a live bar on a TTY, one line per epoch otherwise. */
   progress: 'auto' | 'bar' | 'lines';
+  /** Data-parallel worker threads, each computing the gradient of its share of every batch (1: in-process). */
+  workers: number;
 }
 
 const MODES = ['min', 'max', 'auto'] as const;
@@ -63,6 +65,7 @@ export function parseSupervisedOptions(raw: unknown, path: string): SupervisedOp
     checkpoint: undefined as unknown as CheckpointOptions,
     maxSteps: r.int('maxSteps', { min: 1 }),
     progress: r.string('progress', { default: 'auto', choices: ['auto', 'bar', 'lines'] }) as SupervisedOptions['progress'],
+    workers: r.int('workers', { default: 1, min: 1, max: 2 }),
   };
   const v = r.object('validation');
   if (v) {

@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError, InterruptedError, writeFileAtomic, type Encoder, type Logger, type ModelBuilder, type ModelSpec, type Piece, type Rng } from '@piano-lstm/core';
 import {
   CHECKPOINTS_DIR,
+  DataParallelGradients,
   DropoutNoise,
+  FusedLSTM,
   attachNoise,
   corpusFingerprint,
   createOptimizer,
@@ -211,6 +213,7 @@ export class SupervisedTrainer implements Trainer {
     if (fixedTrainWindows && fixedTrainWindows.unknownTokens > 0) this.log.warn(`${fixedTrainWindows.unknownTokens} training tokens are not in the vocabulary and were skipped`);
 
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const parallel = o.workers > 1 ? await this.startWorkers(model) : undefined;
     const progress = createProgress(o.progress, this.log, job.progressStream);
     const ckMode = resolveMode(o.checkpoint.monitor, o.checkpoint.mode);
     const es = o.earlyStopping;
@@ -249,7 +252,9 @@ export class SupervisedTrainer implements Trainer {
         for (let b = first; b < batches; b++) {
           const t0 = Date.now();
           const batch = encoder.batch(windows, order.slice(b * o.batchSize, (b + 1) * o.batchSize));
-          const { loss, correct } = this.step(model, optimizer, vars, batch, sparse);
+          const { loss, correct } = parallel
+            ? await this.parallelStep(parallel, model, optimizer, noise, batch, sparse)
+            : this.step(model, optimizer, vars, batch, sparse);
           acc.lossSum += loss * batch.size;
           acc.correct += correct;
           acc.seen += batch.size;
@@ -346,6 +351,7 @@ export class SupervisedTrainer implements Trainer {
       }
     } finally {
       progress.stop();
+      await parallel?.dispose();
     }
     if (optimizer !== model.optimizer) optimizer.dispose();
     return { model, metrics: metricsHistory, best: book.bestName, stoppedEarly, stoppedAtMaxSteps, trainPieces: trainPieces.length, validationPieces: valPieces.length };
@@ -447,6 +453,49 @@ export class SupervisedTrainer implements Trainer {
     const correct = countCorrect(probs!, y, sparse, this.heads);
     const loss = value.dataSync()[0];
     tf.dispose([x, y, value, probs!, grads, clipped]);
+    return { loss, correct };
+  }
+
+  /**
+   * Worker threads replicating `model` on this process's backend (wasm unless it is cpu). The
+   * optimizer stays here: workers only return gradients, so the trainer's optimizer (options,
+   * resume, checkpointed state) is the one that steps, exactly as with one worker.
+   */
+  private async startWorkers(model: tf.LayersModel): Promise<DataParallelGradients> {
+    const native = model.layers.some((l) => l instanceof FusedLSTM && l.engineName === 'native');
+    if (native) {
+      this.log.warn(`trainer.options.workers ${this.options.workers}: the workers run the LSTMs on the wasm fused engine, not native (which already uses both cores and is faster); set workers: 1 to keep native`);
+    }
+    const backend = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
+    const dp = await DataParallelGradients.create(model, { workers: this.options.workers, backend, loss: 'clippedCategoricalCrossentropy' });
+    this.log.info(`data-parallel training: ${dp.workers} workers on ${backend}`);
+    return dp;
+  }
+
+  /** One step over the workers: same loss, gradient clipping, optimizer and dropout stream as `step`. */
+  private async parallelStep(
+    dp: DataParallelGradients,
+    model: tf.LayersModel,
+    optimizer: tf.Optimizer,
+    noise: DropoutNoise,
+    batch: ReturnType<TokenEncoder['batch']>,
+    sparse: boolean,
+  ): Promise<{ loss: number; correct: number }> {
+    const x = tf.tensor(batch.inputs.data, batch.inputs.shape, batch.inputs.dtype);
+    const y = tf.tensor(batch.targets.data, batch.targets.shape, batch.targets.dtype);
+    const outShape = model.outputs[0].shape;
+    const yDense = sparse ? tf.tidy(() => tf.oneHot(y.toInt().flatten(), outShape[outShape.length - 1]!).toFloat()) : y;
+    // Masks come from the run's dropout stream (saved in checkpoints) and the layers' call counters.
+    const stepNoise = { seed: noise.nextSeed(), layerCalls: layerCalls(model) };
+    const { loss, grads, outputs } = await dp.gradients(x, yDense, true, { noise: stepNoise, returnOutputs: true });
+    for (const l of model.layers) {
+      const layer = l as unknown as { calls?: unknown };
+      if (typeof layer.calls === 'number') layer.calls++;
+    }
+    const clipped = clipGradients(grads, this.options.clipNorm, this.options.clipValue);
+    optimizer.applyGradients(clipped);
+    const correct = countCorrect(outputs!, y, sparse, this.heads);
+    tf.dispose([x, y, yDense, outputs!, Object.values(grads), Object.values(clipped)]);
     return { loss, correct };
   }
 

@@ -28,3 +28,4 @@ export {
   type TrainBenchJob,
 } from './bench/train-step-bench';
 export { DataParallelGradients, shardSizes, type DataParallelOptions } from './parallel/data-parallel';
+export { type StepNoise } from './parallel/protocol';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { ArrayMessage, InitMessage, lossFunction, StepMessage, StepReply, WorkerReply } from './protocol';
+import { ArrayMessage, InitMessage, lossFunction, StepMessage, StepNoise, StepReply, WorkerReply } from './protocol';
 
 export interface DataParallelOptions {
   /** Worker threads (each with its own tfjs engine and backend). */
@@ -111,7 +111,7 @@ export class DataParallelGradients {
     const handles = Array.from({ length: opts.workers }, () => new WorkerHandle(startWorker()));
     const dp = new DataParallelGradients(model, handles, new Float32Array(shared));
     try {
-      await Promise.all(handles.map((h) => h.request(init)));
+      await Promise.all(handles.map((h, index) => h.request({ ...init, index, workers: opts.workers })));
     } catch (e) {
       await dp.dispose();
       throw e;
@@ -124,7 +124,12 @@ export class DataParallelGradients {
   }
 
   /** Mean loss over the batch and its gradient for every trainable weight (keyed by variable name). */
-  async gradients(x: tf.Tensor, y: tf.Tensor, training = true): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
+  async gradients(
+    x: tf.Tensor,
+    y: tf.Tensor,
+    training = true,
+    step: { noise?: StepNoise; returnOutputs?: boolean } = {},
+  ): Promise<{ loss: number; grads: tf.NamedTensorMap; outputs?: tf.Tensor }> {
     if (this.disposed) throw new Error('DataParallelGradients was disposed');
     if (x.shape[0] !== y.shape[0]) throw new Error(`x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
     let offset = 0;
@@ -139,7 +144,7 @@ export class DataParallelGradients {
     let start = 0;
     const replies = await Promise.all(
       sizes.map((rows, i) => {
-        const msg: StepMessage = { type: 'step', x: shard(x, xs, start, rows), y: shard(y, ys, start, rows), training };
+        const msg: StepMessage = { type: 'step', x: shard(x, xs, start, rows), y: shard(y, ys, start, rows), training, ...step };
         start += rows;
         return this.handles[i].request(msg, [msg.x.data.buffer as ArrayBuffer, msg.y.data.buffer as ArrayBuffer]) as Promise<StepReply>;
       }),
@@ -158,7 +163,26 @@ export class DataParallelGradients {
       grads[v.name] = tf.tensor(acc, v.shape);
     });
     replies.forEach((r, i) => (loss += (sizes[i] / total) * r.loss));
-    return { loss, grads };
+    // Moving statistics move in the workers; carry their size-weighted mean back, or they would
+    // be overwritten with the coordinator's stale values at the next step.
+    if (replies[0].nonTrainable) {
+      this.model.nonTrainableWeights.forEach((w, k) => {
+        const acc = new Float32Array(replies[0].nonTrainable![k].length);
+        replies.forEach((r, i) => {
+          const g = r.nonTrainable![k];
+          for (let j = 0; j < acc.length; j++) acc[j] += (sizes[i] / total) * g[j];
+        });
+        const t = tf.tensor(acc, w.shape as number[]);
+        w.write(t);
+        t.dispose();
+      });
+    }
+    if (!step.returnOutputs) return { loss, grads };
+    const outShape = this.model.outputs[0].shape.slice(1) as number[];
+    const rows = replies.map((r) => r.outputs!);
+    const all = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+    rows.reduce((at, r) => (all.set(r, at), at + r.length), 0);
+    return { loss, grads, outputs: tf.tensor(all, [total, ...outShape]) };
   }
 
   /** One optimizer step on the averaged gradients; returns the batch's mean loss. */

@@ -20,6 +20,20 @@ export interface InitMessage {
    */
   weights: SharedArrayBuffer;
   weightShapes: number[][];
+  /** This worker's position (0-based); makes its dropout masks differ from the other workers'. */
+  index?: number;
+  /** How many workers share each batch. */
+  workers?: number;
+}
+
+/**
+ * Where a step's dropout masks come from, so a data-parallel run is as reproducible (and as
+ * resumable) as a single-process one: a seed drawn by the coordinator from the run's dropout
+ * stream, and the coordinator's FusedLSTM call counters (one per layer, null for other layers).
+ */
+export interface StepNoise {
+  seed: number;
+  layerCalls: (number | null)[];
 }
 
 export interface StepMessage {
@@ -27,6 +41,9 @@ export interface StepMessage {
   x: ArrayMessage;
   y: ArrayMessage;
   training: boolean;
+  noise?: StepNoise;
+  /** Also send back the model's outputs for the shard (for accuracy). */
+  returnOutputs?: boolean;
 }
 
 export interface StepReply {
@@ -35,6 +52,13 @@ export interface StepReply {
   loss: number;
   /** Gradient of the shard's mean loss, one per trainable weight in model.trainableWeights order. */
   grads: Float32Array[];
+  /** The shard's model outputs, row-major, when asked for. */
+  outputs?: Float32Array;
+  /**
+   * Non-trainable weights after the step (BatchNormalization's moving statistics, which a
+   * training-mode call updates), in model.nonTrainableWeights order; absent when there are none.
+   */
+  nonTrainable?: Float32Array[];
 }
 
 export type WorkerReply = StepReply | { type: 'ready'; backend: string } | { type: 'error'; message: string };
@@ -44,6 +68,9 @@ const LOSSES: Record<string, (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor> 
   categoricalCrossentropy: (t, p) => tf.metrics.categoricalCrossentropy(t, p),
   binaryCrossentropy: (t, p) => tf.metrics.binaryCrossentropy(t, p),
   meanSquaredError: (t, p) => tf.metrics.meanSquaredError(t, p),
+  // The trainer's loss: clipped, not renormalised, so several softmaxes side by side (the
+  // multi-head network) give the sum of their cross-entropies.
+  clippedCategoricalCrossentropy: (t, p) => tf.neg(tf.sum(tf.mul(t, tf.log(tf.clipByValue(p, 1e-7, 1 - 1e-7))), -1)),
 };
 
 /** Per-sample loss for a compile-time loss name; unknown names list the known ones. */
