@@ -16,7 +16,8 @@ import { runCliAsync, runFolderOf, spawnCli, waitFor } from './reliability-kit';
 
 const KILLS = Number(process.env.PIANO_LSTM_KILLS ?? 6);
 const SEED = Number(process.env.PIANO_LSTM_KILL_SEED ?? Date.now() % 1_000_000);
-const EPOCHS = 40;
+// enough epochs that no round reaches the end before its kill
+const EPOCHS = Math.max(40, KILLS * 6);
 
 /** Short epochs (stride 8, batch 64: ~11 batches, ~0.4 s) so every few hundred ms a checkpoint is written. */
 const config = (checkpoint: string) => `name: kill
@@ -185,7 +186,7 @@ describe('interrupted training', () => {
     // what the killed writers left half-done was repaired or removed when the next one took the lock
     const leftovers = [runDir, path.join(runDir, 'checkpoints')].flatMap((d) => fs.readdirSync(d).filter((f) => /\.tmp(\.old)?$/.test(f)));
     expect(leftovers).toEqual([]);
-  }, 300_000);
+  }, 300_000 + KILLS * 15_000);
 
   it('a writer killed between the two renames of a checkpoint replace: resume finishes the replace', async () => {
     const dir = fs.realpathSync(tempDir('piano-lstm-rename-'));
