@@ -297,3 +297,31 @@ describe('trainer.options.workers (data-parallel)', () => {
     expect(readMetrics(runDir)[0].loss).not.toBeCloseTo(a[0][0], 6);
   });
 });
+
+it('2 workers carry BatchNormalization moving statistics back to the model', async () => {
+  const modelOptions = lstmModelFactory.parseOptions({ layers: [4], dense: [3], lstm: 'fused', dropout: 0, batchNorm: true }, 'model.options');
+  const run = async (workers: number) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-bn-'));
+    try {
+      const r = await trainer({ epochs: 1, batchSize: 8, maxSteps: 3, workers }).train({
+        runDir: dir,
+        pieces,
+        encoder: new SeedScalarEncoder({ sequenceLength: 4, stride: 1, crossPieces: true }),
+        modelBuilder: lstmModelFactory.create(modelOptions, { rng: new Rng(5).fork('ModelBuilder'), log: quiet, baseDir: '.' }),
+        config: {},
+      });
+      const stats = r.model.nonTrainableWeights.map((w) => Array.from(w.read().dataSync()));
+      r.model.dispose();
+      return stats;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const one = await run(1);
+  const two = await run(2);
+  expect(one.length).toBe(4); // moving mean and variance of two BatchNormalization layers
+  // The moving means match (equal shards); variances within the between-shard spread.
+  [0, 2].forEach((k) => two[k].forEach((v, j) => expect(Math.abs(v - one[k][j])).toBeLessThan(1e-4)));
+  [1, 3].forEach((k) => two[k].forEach((v, j) => expect(Math.abs(v - one[k][j])).toBeLessThan(0.05)));
+  expect(two[0].some((v) => v !== 0)).toBe(true);
+});
