@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Rng, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
-import { generatePieces } from '@piano-lstm/generator';
+import { generatePieces, lstmKindOf } from '@piano-lstm/generator';
 import { loadCheckpoint } from '@piano-lstm/model';
 import { collect, createStage } from '../app';
 import type { CommandKit } from '../command-kit';
@@ -22,7 +22,8 @@ export function registerRun(program: Command, kit: CommandKit): void {
         const { loaded, runDir, log, corpus } = run;
         const { experiment } = loaded;
         // Generate from the best checkpoint, exactly what `generate --run` would use.
-        const ckpt = await loadCheckpoint(runDir, undefined, { createEncoder: encoderMaker(loaded, log) });
+        const lstm = lstmKindOf(experiment);
+        const ckpt = await loadCheckpoint(runDir, undefined, { createEncoder: encoderMaker(loaded, log), ...(lstm ? { lstm } : {}) });
         const sampler = createStage<Sampler>(loaded, 'Sampler', log);
         const sink = createStage<Sink>(loaded, 'Sink', log);
         const source = createStage<NoteSource>(loaded, 'NoteSource', log);
