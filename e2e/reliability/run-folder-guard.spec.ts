@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../helpers/cli';
-import { TINY_YAML, canMountTmpfs, runCliAsync, runFolderOf, spawnCli, tree, waitFor, withTmpfs } from './reliability-kit';
+import { TINY_YAML, canMountTmpfs, cliBin, runCliAsync, runFolderOf, spawnCli, tree, waitFor, withTmpfs } from './reliability-kit';
 
 /** One writer per run folder; unwritable or full disks are refused before training. */
 describe('run folder guard', () => {
@@ -117,4 +118,48 @@ describe('run folder guard', () => {
     );
     expect(r.stderr).not.toMatch(/epoch 1\//);
   }, 60_000);
+
+  tmpfsIt('a disk that fills during training: one line with the resume command, exit 1; after freeing space the resume finishes', async () => {
+    // 5 MB holds ~20 checkpoints of this model; 60 epochs with every checkpoint kept overflow it
+    const disk = path.join(dir, 'fills-up');
+    fs.mkdirSync(disk);
+    const cfg = path.join(dir, 'fill.yaml');
+    fs.writeFileSync(
+      cfg,
+      TINY_YAML.replace('options: { sequenceLength: 16 }', 'options: { sequenceLength: 16, stride: 8 }').replace(
+        'options: { epochs: 1, batchSize: 16, maxSteps: 3 }',
+        'options: { epochs: 60, batchSize: 64, checkpoint: { saveBestOnly: false } }',
+      ),
+    );
+    // everything happens inside one mount namespace (the tmpfs is gone when it ends)
+    const script = [
+      'mount -t tmpfs -o size=5m tmpfs "$DISK" || exit 99',
+      'node "$CLI" train "$CFG" --runs "$DISK/runs" > "$DISK/first.out" 2> "$DISK/first.err"; echo "first=$?"',
+      'tail -n 1 "$DISK/first.err"',
+      'D=$(ls -d "$DISK"/runs/tiny/*); echo "leftovers=$(ls -A "$D/checkpoints" | grep -c "^\\.")"',
+      'echo "latest=$(cat "$D/latest") epochs=$(wc -l < "$D/metrics.jsonl")"',
+      'rm -rf $(ls -d "$D"/checkpoints/weights-* | head -n 15)',
+      'node "$CLI" train --resume "$D" --set trainer.options.checkpoint.keepLast=3 > /dev/null 2> "$DISK/second.err"; echo "second=$?"',
+      'grep -o "resuming from checkpoint [^:]*" "$DISK/second.err"',
+      'echo "metrics=$(cut -d, -f1 "$D/metrics.jsonl" | tr -dc "0-9\n" | tr "\n" " ")"',
+      'echo "run=$D"',
+    ].join('\n');
+    const child = spawn('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script], {
+      cwd: dir,
+      env: { ...process.env, DISK: disk, CLI: cliBin, CFG: cfg, PIANO_LSTM_CACHE: path.join(dir, 'cache') },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await new Promise((r) => child.on('close', r));
+    const field = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(out)?.[1];
+    const runDir = field('run')!;
+    const latest = /^latest=(\S+)/m.exec(out)?.[1];
+    expect({ first: field('first'), leftovers: field('leftovers'), second: field('second') }).toEqual({ first: '1', leftovers: '0', second: '0' });
+    expect(out).toContain(
+      `training stopped: cannot write run folder ${runDir}: the disk is full (ENOSPC); free space, then continue from its last complete checkpoint with: piano-lstm train ${cfg} --resume ${runDir}`,
+    );
+    expect(out).toContain(`resuming from checkpoint ${latest}`);
+    expect(field('metrics')!.trim()).toBe(Array.from({ length: 60 }, (_, i) => i + 1).join(' '));
+  }, 180_000);
 });

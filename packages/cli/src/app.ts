@@ -270,7 +270,7 @@ const RESUME_FIX = 'make it writable, or copy the run folder somewhere writable 
 /**
  * Refuses to start training when the run folder's disk cannot hold what training writes: two
  * checkpoints (one being replaced; weights + optimizer state, about 3× the parameters in float32)
- * and room for metrics, samples and the report. Later growth (many kept checkpoints) is not guessed.
+ * and 1 MB for metrics, samples and the report. Later growth (many kept checkpoints) is not guessed.
  */
 export function checkFreeSpace(runDir: string, parameters: number): void {
   let free: number;
@@ -281,7 +281,7 @@ export function checkFreeSpace(runDir: string, parameters: number): void {
     return; // no statfs here: the first write will say what is wrong
   }
   const checkpoint = parameters * 4 * 3 + 64 * 1024;
-  const need = 2 * checkpoint + 4 * 1024 * 1024;
+  const need = 2 * checkpoint + 1024 * 1024;
   if (free < need) {
     const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
     throw new InputError(`not enough free space for run folder ${runDir}: ${mb(free)} free, training needs about ${mb(need)} (checkpoints of ${mb(checkpoint)}); free space or choose another --runs folder`);

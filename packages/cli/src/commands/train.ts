@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
+import { ConfigError, InputError, describeFsCode, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
@@ -112,6 +112,13 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
     });
     if (split) compareWithBaselines(runDir, split, result, encoder.sequenceLength, backend.name, io);
     return { loaded, runDir, corpus, backend, result, log };
+  } catch (e) {
+    // the disk filled (or went read-only) mid-run: checkpoints are written atomically, so the last one is whole
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && ['ENOSPC', 'EDQUOT', 'EROFS', 'EIO'].includes(code)) {
+      throw new InputError(`training stopped: cannot write run folder ${runDir}: ${describeFsCode(code)}; free space, then continue from its last complete checkpoint with: ${hint}`, { exitCode: 1 });
+    }
+    throw e;
   } finally {
     interrupt.dispose();
   }
