@@ -72,6 +72,18 @@ describe('run folder guard', () => {
     expect({ code: next.code, stderr: next.stderr.includes('in use') }).toEqual({ code: 0, stderr: false });
   }, 120_000);
 
+  it('a lock whose owner was killed but not yet reaped (a zombie) is taken over too', async () => {
+    // `sleep 0` exits, and the shell that should reap it has become `sleep 5`, which never will
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
+    const zombie = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    await waitFor(() => /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8')), 'the zombie', 5000);
+    fs.mkdirSync(path.join(runDir, '.lock'));
+    fs.writeFileSync(path.join(runDir, '.lock-owner.json'), JSON.stringify({ pid: zombie, host: require('node:os').hostname(), since: 'before', command: 'train' }));
+    const next = await runCliAsync(['train', '--resume', runDir, '--set', `trainer.options.maxSteps=${globalStep() + 1}`], { cwd: dir });
+    parent.kill();
+    expect({ code: next.code, stderr: next.stderr.includes('in use') }).toEqual({ code: 0, stderr: false });
+  }, 60_000);
+
   const tmpfsIt = canMountTmpfs() ? it : it.skip;
 
   tmpfsIt('a read-only --runs folder: one line, exit 2, before any training', async () => {

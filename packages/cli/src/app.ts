@@ -252,9 +252,15 @@ function ownerIsGone(owner: LockOwner): boolean {
   if (owner.pid === process.pid) return true;
   try {
     process.kill(owner.pid, 0);
-    return false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // killed but not yet reaped by its parent (a zombie) still answers kill(pid, 0)
+  try {
+    const stat = fs.readFileSync(`/proc/${owner.pid}/stat`, 'utf8');
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
   }
 }
 
