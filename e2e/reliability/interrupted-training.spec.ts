@@ -4,7 +4,7 @@
  * checkpoint is intact, training continues from the last complete checkpoint, and metrics.jsonl
  * ends with every epoch once. SIGINT saves and exits 130.
  *
- * PIANO_LSTM_KILLS=<n> (default 6 per run folder, two folders) and PIANO_LSTM_KILL_SEED=<n> for a longer soak.
+ * PIANO_LSTM_KILLS=<n> (default 6 per run folder, three folders) and PIANO_LSTM_KILL_SEED=<n> for a longer soak.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,16 +16,16 @@ import { runCliAsync, runFolderOf, spawnCli, waitFor } from './reliability-kit';
 
 const KILLS = Number(process.env.PIANO_LSTM_KILLS ?? 6);
 const SEED = Number(process.env.PIANO_LSTM_KILL_SEED ?? Date.now() % 1_000_000);
-// enough epochs that no round reaches the end before its kill
-const EPOCHS = Math.max(40, KILLS * 6);
+// enough epochs that no round reaches the end before its kill (two workers do ~10 epochs a second)
+const EPOCHS = Math.max(400, KILLS * 40);
 
 /** Short epochs (stride 8, batch 64: ~11 batches, ~0.4 s) so every few hundred ms a checkpoint is written. */
-const config = (checkpoint: string) => `name: kill
+const config = (checkpoint: string, extra = '') => `name: kill
 seed: 7
 source: { type: music21, paths: [builtin:classical-mini] }
 encoder: { type: embedding, options: { sequenceLength: 16, stride: 8 } }
 model: { type: lstm, options: { layers: [16], dense: 16 } }
-trainer: { type: supervised, options: { epochs: ${EPOCHS}, batchSize: 64, checkpoint: ${checkpoint} } }
+trainer: { type: supervised, options: { epochs: ${EPOCHS}, batchSize: 64, ${extra}checkpoint: ${checkpoint} } }
 sampler: { type: argmax }
 generate: { length: 24 }
 sink: { type: seed-midi }
@@ -36,6 +36,8 @@ const VARIANTS = [
   { name: 'template names, keepLast 2', checkpoint: '{ saveBestOnly: false, keepLast: 2 }', bestImmutable: true },
   // one folder replaced in place every epoch: kills land between the two renames of a replace
   { name: 'one fixed name replaced every epoch', checkpoint: "{ saveBestOnly: false, filename: 'ckpt' }", bestImmutable: false },
+  // data-parallel worker threads die with the process; their shared weights must not outlive a kill half-applied
+  { name: 'two data-parallel workers', checkpoint: '{ saveBestOnly: true }', bestImmutable: true, extra: 'workers: 2, ' },
 ];
 
 type KillMode = 'random' | 'checkpoint-write' | 'marker-write' | 'sigint';
@@ -121,11 +123,11 @@ describe('interrupted training', () => {
     console.log(`interrupted training, seed ${SEED}: ${JSON.stringify(totals)}`);
   });
 
-  it.each(VARIANTS)('$name: SIGKILL at random moments, resume, always loadable, nothing lost', async ({ checkpoint, bestImmutable }) => {
+  it.each(VARIANTS)('$name: SIGKILL at random moments, resume, always loadable, nothing lost', async ({ checkpoint, bestImmutable, extra }) => {
     const rng = new Rng(SEED).fork(checkpoint);
     const dir = fs.realpathSync(tempDir('piano-lstm-kill-'));
     const cfg = path.join(dir, 'kill.yaml');
-    fs.writeFileSync(cfg, config(checkpoint));
+    fs.writeFileSync(cfg, config(checkpoint, extra));
     const env = { PIANO_LSTM_CACHE: path.join(dir, 'cache') };
 
     // the first process runs until its first checkpoint exists, so there is always something to resume
@@ -172,16 +174,17 @@ describe('interrupted training', () => {
       }
     }
 
-    // the last resume runs to the end: every epoch is in metrics.jsonl exactly once, in order
+    // the last resume runs two more epochs to the end: every epoch is in metrics.jsonl exactly once, in order
     await assertLoadable(runDir, `seed ${SEED}, ${checkpoint}, before the final resume`);
-    const final = await runCliAsync(['train', '--resume', runDir], { cwd: dir, env });
+    const lastEpoch = stateOf(runDir, mark(runDir, 'latest')!).epoch + 2;
+    const final = await runCliAsync(['train', '--resume', runDir, '--set', `trainer.options.epochs=${lastEpoch}`], { cwd: dir, env });
     expect({ code: final.code, error: final.code ? final.stderr.trim().split('\n').pop() : '' }).toEqual({ code: 0, error: '' });
     const epochs = fs
       .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { epoch: number }).epoch);
-    expect(epochs).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1));
+    expect(epochs).toEqual(Array.from({ length: lastEpoch }, (_, i) => i + 1));
     await assertLoadable(runDir, 'after the final resume');
     // what the killed writers left half-done was repaired or removed when the next one took the lock
     const leftovers = [runDir, path.join(runDir, 'checkpoints')].flatMap((d) => fs.readdirSync(d).filter((f) => /\.tmp(\.old)?$/.test(f)));
