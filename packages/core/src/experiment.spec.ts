@@ -143,6 +143,14 @@ describe('experiment loader', () => {
     expect(check(load(base, [set]))).toEqual(expected);
   });
 
+  it('--set of a stage type drops the options written for the old type', () => {
+    expect(load(base, ['encoder.type=seed-scalar']).encoder.options).toEqual({ sequenceLength: 100, stride: 1 });
+    const swapped = parseExperiment(base.replace('{ type: argmax }', '{ type: top-k, options: { k: 3 } }'), { file: 'x.yaml', baseDir: '/p', overrides: ['sampler.type=argmax'] });
+    expect(resolveExperiment(swapped, fakeRegistry()).sampler).toEqual({ type: 'argmax', options: {} });
+    const withOptions = parseExperiment(base, { file: 'x.yaml', baseDir: '/p', overrides: ['sampler.type=top-k', 'sampler.options.k=2'] });
+    expect(resolveExperiment(withOptions, fakeRegistry()).sampler).toEqual({ type: 'top-k', options: { k: 2 } });
+  });
+
   it('--set of an option the stage does not know is an unknown key', () => {
     expect(errorOf(() => load(base, ['sampler.options.k=3']))).toBe("--set sampler.options.k=3 sampler.options.k: unknown key 'k' (known keys: none)");
   });

@@ -51,6 +51,8 @@ const STAGE_OF_SECTION: Record<string, StageName> = Object.fromEntries(
   Object.entries(STAGE_SECTION).map(([stage, section]) => [section, stage as StageName]),
 );
 
+const STAGE_SECTIONS = new Set(Object.values(STAGE_SECTION));
+
 const DEFAULT_STAGES: Partial<Record<string, string>> = { sampler: 'argmax', sink: 'seed-midi', trainer: 'supervised' };
 
 /** A parsed YAML experiment before stage options are checked (plugins must load first). */
@@ -103,6 +105,15 @@ export function parseExperiment(
     const node = valueDoc.errors.length > 0 || valueDoc.contents === null ? doc.createNode(raw) : valueDoc.contents;
     const segments = splitPath(key);
     ensureMaps(doc, segments);
+    // A stage whose type is swapped on the command line drops the options written for the old type
+    // (unless the command line also gives options for it).
+    const swapsType = segments.length === 2 && segments[1] === 'type' && STAGE_SECTIONS.has(String(segments[0]));
+    if (swapsType) {
+      const section = String(segments[0]);
+      const before = doc.getIn([section, 'type']);
+      const optionsSet = (opts.overrides ?? []).some((o) => o.startsWith(`${section}.options`) || o.startsWith(`${section}=`));
+      if (before !== undefined && String(before) !== String((node as { value?: unknown }).value ?? raw) && !optionsSet) doc.deleteIn([section, 'options']);
+    }
     doc.setIn(segments, node);
     setPaths.push({ path: key, expr });
   }
