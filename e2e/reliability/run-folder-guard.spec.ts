@@ -28,35 +28,43 @@ describe('run folder guard', () => {
   it('a second writer is refused with one line and changes nothing; readers are not blocked; SIGINT releases the lock', async () => {
     // a long resume holds the folder
     const first = spawnCli(['train', '--resume', runDir, '--set', 'trainer.options.epochs=50', '--set', 'trainer.options.maxSteps=100000'], { cwd: dir });
-    await waitFor(() => /resuming from checkpoint/.test(first.err()), 'the first writer to start training');
-    const before = tree(runDir).filter((f) => !f.startsWith('checkpoints/') && f !== 'metrics.jsonl');
-    const configBefore = fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8');
+    try {
+      await waitFor(() => /resuming from checkpoint/.test(first.err()), 'the first writer to start training');
+      // what the first writer itself rewrites (checkpoints, metrics, its atomic-write temp files) is not compared
+      const stable = (f: string) => !f.startsWith('checkpoints/') && f !== 'metrics.jsonl' && !/(^|\/)\.[^/]*\.tmp\/?$/.test(f);
+      const before = tree(runDir).filter(stable);
+      const configBefore = fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8');
 
-    for (const command of ['train', 'run']) {
-      const second = await runCliAsync([command, '--resume', runDir, '--set', 'trainer.options.epochs=2'], { cwd: dir });
-      const lines = second.stderr.trim().split('\n');
-      expect({ code: second.code, lines: lines.length, stdout: second.stdout }).toEqual({ code: 2, lines: 1, stdout: '' });
-      expect(lines[0]).toMatch(
-        new RegExp(
-          `^run folder ${runDir} is in use by another piano-lstm process \\(pid ${first.pid}, train, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\); wait for it to finish or stop it, or train into a new run folder$`,
-        ),
-      );
+      for (const command of ['train', 'run']) {
+        const second = await runCliAsync([command, '--resume', runDir, '--set', 'trainer.options.epochs=2'], { cwd: dir });
+        const lines = second.stderr.trim().split('\n');
+        expect({ code: second.code, lines: lines.length, stdout: second.stdout }).toEqual({ code: 2, lines: 1, stdout: '' });
+        expect(lines[0]).toMatch(
+          new RegExp(
+            `^run folder ${runDir} is in use by another piano-lstm process \\(pid ${first.pid}, train, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\); wait for it to finish or stop it, or train into a new run folder$`,
+          ),
+        );
+      }
+      expect(tree(runDir).filter(stable)).toEqual(before);
+      expect(fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8')).toBe(configBefore);
+
+      // generating from the run while it trains only reads it
+      const sample = path.join(dir, 'while-training.mid');
+      const gen = await runCliAsync(['generate', '--run', runDir, '--length', '8', '--out', sample], { cwd: dir });
+      expect({ code: gen.code, stderr: gen.stderr.includes('in use') }).toEqual({ code: 0, stderr: false });
+      expect(fs.statSync(sample).size).toBeGreaterThan(0);
+
+      first.kill('SIGINT');
+      const ended = await first.done;
+      expect(ended.code).toBe(130);
+      expect(ended.stderr.trim().split('\n').pop()).toMatch(/^interrupted; resume with: /);
+      expect(fs.existsSync(path.join(runDir, '.lock'))).toBe(false);
+      expect(fs.existsSync(path.join(runDir, '.lock-owner.json'))).toBe(false);
+
+    } finally {
+      // a failed assertion above must not leave a 50-epoch writer holding the folder for the next tests
+      if (first.exitCode === null) first.kill('SIGKILL');
     }
-    expect(tree(runDir).filter((f) => !f.startsWith('checkpoints/') && f !== 'metrics.jsonl')).toEqual(before);
-    expect(fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8')).toBe(configBefore);
-
-    // generating from the run while it trains only reads it
-    const sample = path.join(dir, 'while-training.mid');
-    const gen = await runCliAsync(['generate', '--run', runDir, '--length', '8', '--out', sample], { cwd: dir });
-    expect({ code: gen.code, stderr: gen.stderr.includes('in use') }).toEqual({ code: 0, stderr: false });
-    expect(fs.statSync(sample).size).toBeGreaterThan(0);
-
-    first.kill('SIGINT');
-    const ended = await first.done;
-    expect(ended.code).toBe(130);
-    expect(ended.stderr.trim().split('\n').pop()).toMatch(/^interrupted; resume with: /);
-    expect(fs.existsSync(path.join(runDir, '.lock'))).toBe(false);
-    expect(fs.existsSync(path.join(runDir, '.lock-owner.json'))).toBe(false);
 
     const again = await runCliAsync(['train', '--resume', runDir, '--set', `trainer.options.maxSteps=${globalStep() + 1}`], { cwd: dir });
     expect({ code: again.code, stderr: again.stderr.includes('in use') }).toEqual({ code: 0, stderr: false });
