@@ -32,8 +32,8 @@ function stackFactory(type: string, description: string, defaults: Defaults): St
   };
 }
 
-/** The blog post's network: LSTM 256/512/256 with dropout .3 between, Dense 256, Dropout, softmax. */
-export const seedDocModelFactory = stackFactory('seed-doc', 'the seed article: LSTM(256,seq)→Drop→LSTM(512,seq)→Drop→LSTM(256)→Dense(256)→Drop→Dense(n_vocab)→softmax', {
+/** The seed article's stack; also the defaults of the general `lstm` builder. */
+const SEED_DOC_STACK: Defaults = {
   layers: [256, 512, 256],
   dense: [256],
   denseActivation: 'linear',
@@ -41,7 +41,10 @@ export const seedDocModelFactory = stackFactory('seed-doc', 'the seed article: L
   recurrentDropout: 0,
   batchNorm: false,
   dropoutAfter: 'inner-lstms',
-});
+};
+
+/** The blog post's network: LSTM 256/512/256 with dropout .3 between, Dense 256, Dropout, softmax. */
+export const seedDocModelFactory = stackFactory('seed-doc', 'the seed article: LSTM(256,seq)→Drop→LSTM(512,seq)→Drop→LSTM(256)→Dense(256)→Drop→Dense(n_vocab)→softmax', SEED_DOC_STACK);
 
 /** The seed repository's network: 3 × LSTM(512) with recurrent dropout, batch norm, ReLU head. */
 export const seedRepoModelFactory = stackFactory('seed-repo', 'the seed repo: 3×LSTM(512, recurrent dropout .3)→BN→Drop→Dense(256)→ReLU→BN→Drop→Dense(n_vocab)→softmax', {
@@ -55,12 +58,4 @@ export const seedRepoModelFactory = stackFactory('seed-repo', 'the seed repo: 3�
 });
 
 /** The general stack; with no options it is the seed-doc network. */
-export const lstmModelFactory = stackFactory('lstm', 'general LSTM stack from options (layers, dense, dropout, recurrentDropout, embedding, batchNorm, lstm kind)', {
-  layers: [256, 512, 256],
-  dense: [256],
-  denseActivation: 'linear',
-  dropout: 0.3,
-  recurrentDropout: 0,
-  batchNorm: false,
-  dropoutAfter: 'inner-lstms',
-});
+export const lstmModelFactory = stackFactory('lstm', 'general LSTM stack from options (layers, dense, dropout, recurrentDropout, embedding, batchNorm, lstm kind)', SEED_DOC_STACK);
