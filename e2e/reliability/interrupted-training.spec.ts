@@ -49,11 +49,28 @@ interface Stats {
   midCheckpointWrite: number;
   midMarkerWrite: number;
   sigints: number;
+  /** Rounds whose resume re-trained the best checkpoint's epoch and wrote it again (new clock fields only). */
+  bestRewritten: number;
 }
 
-function hashDir(dir: string): string {
+/**
+ * A checkpoint's content: every file byte for byte, except the wall-clock fields of state.json
+ * (when it was saved, how long its epoch took). A kill after `best` is renamed into place and
+ * before `latest` is leaves `latest` one epoch behind, so the resume re-trains that epoch and
+ * writes the same best checkpoint again: same weights, optimizer and state, another clock.
+ */
+function checkpointDigest(dir: string): string {
   const h = createHash('sha256');
-  for (const f of fs.readdirSync(dir).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  for (const f of fs.readdirSync(dir).sort()) {
+    let bytes: Buffer | string = fs.readFileSync(path.join(dir, f));
+    if (f === 'state.json') {
+      const { savedAt: _at, ...state } = JSON.parse(bytes.toString('utf8'));
+      if (state.metrics) state.metrics = { ...state.metrics, seconds: undefined, samples_per_s: undefined };
+      if (state.trainer?.partial) state.trainer = { ...state.trainer, partial: { ...state.trainer.partial, trainSeconds: undefined } };
+      bytes = JSON.stringify(state);
+    }
+    h.update(f).update(bytes);
+  }
   return h.digest('hex');
 }
 
@@ -114,7 +131,7 @@ async function killDuring(runDir: string, args: string[], cwd: string, mode: Kil
 }
 
 describe('interrupted training', () => {
-  const totals: Stats = { kills: 0, leftHalfWritten: 0, midCheckpointWrite: 0, midMarkerWrite: 0, sigints: 0 };
+  const totals: Stats = { kills: 0, leftHalfWritten: 0, midCheckpointWrite: 0, midMarkerWrite: 0, sigints: 0, bestRewritten: 0 };
 
   // checkpoints are read here the way generate and --resume read them; the cpu backend is enough for that
   beforeAll(() => initBackend('cpu', silentLogger));
@@ -147,7 +164,8 @@ describe('interrupted training', () => {
       const latest = mark(runDir, 'latest')!;
       const latestState = stateOf(runDir, latest);
       const best = mark(runDir, 'best')!;
-      const bestHash = hashDir(path.join(runDir, 'checkpoints', best));
+      const bestHash = checkpointDigest(path.join(runDir, 'checkpoints', best));
+      const bestState = fs.readFileSync(path.join(runDir, 'checkpoints', best, 'state.json'), 'utf8');
 
       const mode = modes[round % modes.length];
       const { ended, sawWrite, leftovers } = await killDuring(runDir, ['train', '--resume', runDir], dir, mode, 150 + rng.int(1500));
@@ -167,10 +185,12 @@ describe('interrupted training', () => {
         if (leftovers.some((l) => /\.tmp$/.test(l))) totals.leftHalfWritten++;
         if (sawWrite && mode === 'marker-write') totals.midMarkerWrite++;
       }
-      // a best checkpoint written under its own name never changes (a replaced-in-place one only has to load: next round)
+      // a best checkpoint written under its own name never changes but for its clock fields, even when
+      // the kill made the resume re-train its epoch (a replaced-in-place one only has to load: next round)
       const bestNow = mark(runDir, 'best')!;
       if (bestImmutable && bestNow === best && fs.existsSync(path.join(runDir, 'checkpoints', best)) && !leftovers.some((l) => l.startsWith(`.${best}.`))) {
-        expect({ context, best: hashDir(path.join(runDir, 'checkpoints', best)) }).toEqual({ context, best: bestHash });
+        expect({ context, best: checkpointDigest(path.join(runDir, 'checkpoints', best)) }).toEqual({ context, best: bestHash });
+        if (fs.readFileSync(path.join(runDir, 'checkpoints', best, 'state.json'), 'utf8') !== bestState) totals.bestRewritten++;
       }
     }
 
@@ -218,5 +238,53 @@ describe('interrupted training', () => {
     expect(fs.readdirSync(ckpts)).toEqual(['ckpt']);
     expect(fs.readdirSync(runDir).filter((f) => f.startsWith('.'))).toEqual([]);
     await assertLoadable(runDir, 'after the repaired replace');
+  }, 120_000);
+
+  it('a writer killed after marking best and before marking latest: resume re-trains that epoch and writes the same best again', async () => {
+    const dir = fs.realpathSync(tempDir('piano-lstm-marks-'));
+    const cfg = path.join(dir, 'kill.yaml');
+    fs.writeFileSync(cfg, config('{ saveBestOnly: true }', 'workers: 2, '));
+    const env = { PIANO_LSTM_CACHE: path.join(dir, 'cache') };
+    const train = async (args: string[]) => {
+      const r = await runCliAsync(args, { cwd: dir, env });
+      expect({ code: r.code, error: r.code ? r.stderr.trim().split('\n').pop() : '' }).toEqual({ code: 0, error: '' });
+      return r;
+    };
+    const first = await train(['train', cfg, '--runs', path.join(dir, 'runs'), '--set', 'trainer.options.epochs=2']);
+    const runDir = runFolderOf(first.stdout)!;
+    const ckpts = path.join(runDir, 'checkpoints');
+    // epoch 2's checkpoint (its best, or `last` when it did not improve), which epoch 3 may delete
+    const before = mark(runDir, 'latest')!;
+    fs.cpSync(path.join(ckpts, before), path.join(dir, 'before'), { recursive: true });
+    await train(['train', '--resume', runDir, '--set', 'trainer.options.epochs=3']);
+    const best = mark(runDir, 'best')!;
+    expect(stateOf(runDir, best).epoch).toBe(3);
+    const digest = checkpointDigest(path.join(ckpts, best));
+    const firstState = fs.readFileSync(path.join(ckpts, best, 'state.json'), 'utf8');
+
+    // what the epoch-3 writer leaves when killed while `latest` is replaced: epoch 3 in metrics.jsonl,
+    // `best` already naming it, `latest` still naming epoch 2 (the new one in a temp file), its lock
+    if (!fs.existsSync(path.join(ckpts, before))) fs.cpSync(path.join(dir, 'before'), path.join(ckpts, before), { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'latest'), before);
+    const dead = spawnCli(['--version']);
+    await dead.done;
+    fs.mkdirSync(path.join(runDir, '.lock'));
+    fs.writeFileSync(path.join(runDir, '.lock-owner.json'), JSON.stringify({ pid: dead.pid, host: require('node:os').hostname(), since: 'then', command: 'train' }));
+    fs.writeFileSync(path.join(runDir, `.latest.${dead.pid}.${Date.now()}.tmp`), best);
+
+    const resumed = await train(['train', '--resume', runDir, '--set', 'trainer.options.epochs=3']);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming from checkpoint ${before}: epoch 2\\b`));
+    expect([mark(runDir, 'best'), mark(runDir, 'latest')]).toEqual([best, best]);
+    // training is deterministic, so the re-trained epoch gives the same weights, optimizer and state;
+    // only the clock fields of state.json are new (that is why the soak above compares digests, not bytes)
+    expect(checkpointDigest(path.join(ckpts, best))).toBe(digest);
+    const again = fs.readFileSync(path.join(ckpts, best, 'state.json'), 'utf8');
+    const strip = (s: string) => s.replace(/"(savedAt|seconds|samples_per_s)": [^,\n]+/g, '');
+    expect(again).not.toBe(firstState);
+    expect(strip(again)).toBe(strip(firstState));
+    const epochs = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+    expect(epochs).toEqual([1, 2, 3]);
+    expect(fs.readdirSync(runDir).filter((f) => /\.tmp$/.test(f))).toEqual([]);
+    await assertLoadable(runDir, 'after re-training the epoch');
   }, 120_000);
 });
