@@ -1,8 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
-  ConfigError,
-  InputError,
   OptionReader,
   silentLogger,
   type Corpus,
@@ -13,10 +9,8 @@ import {
   type StageFactory,
   type TimedEvent,
 } from '@piano-lstm/core';
-import { BUILTIN_PREFIX, builtinCorpusFiles } from './classical-mini';
+import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
 import { MidiReadError } from './midi-reader';
-import { listMidiFiles } from './music21-note-source';
-import { PART_PATTERN, type PartSelection } from './parse-midi-tokens';
 import { parseTimedNotes, type TimedOptions } from './timed-notes';
 
 export type TimedSourceOptions = TimedOptions;
@@ -49,7 +43,7 @@ export class TimedNoteSource implements NoteSource {
       if ('skip' in o) skipped.push({ path: o.path, reason: o.skip });
       else if (o.tokens.length === 0) {
         if (o.emptyFirstPart) emptyFirst++;
-        skipped.push({ path: o.path, reason: o.emptyFirstPart ? "no notes in music21's first instrument part (part: first)" : 'no pitched notes' });
+        skipped.push({ path: o.path, reason: emptyPieceReason(o.emptyFirstPart) });
       } else {
         zero += o.zeroDurations;
         pieces.push({ path: o.path, tokens: o.tokens, events: o.events });
@@ -59,35 +53,15 @@ export class TimedNoteSource implements NoteSource {
     const n = pieces.reduce((a, p) => a + p.tokens.length, 0);
     this.log.info(`parsed ${pieces.length} files (${n} timed events on a 1/${this.options.grid}-quarter grid), skipped ${skipped.length}`);
     if (zero > 0) this.log.info(`${zero} notes shorter than half a grid step were given one step`);
-    if (pieces.length === 0) {
-      const first = skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ');
-      const hint = emptyFirst > 0 ? ' (try --set source.options.part=first-notes)' : '';
-      throw new InputError(`no usable notes in ${paths.join(', ') || 'the given paths'}: ${skipped.length} file(s) skipped${hint}${first ? ` — ${first}` : ''}`);
-    }
+    if (pieces.length === 0) throw noUsableNotesError(paths, skipped, emptyFirst);
     return { pieces, skipped };
   }
 
   /** Every file under `paths`, parsed or skipped with a reason, in path order. */
   parseAll(paths: string[]): TimedOutcome[] {
     const out: TimedOutcome[] = [];
-    for (const given of paths) {
-      if (given.startsWith(BUILTIN_PREFIX)) {
-        for (const f of builtinCorpusFiles(given)) out.push(this.parseBytes(f.path, f.bytes));
-        continue;
-      }
-      const problems: SkippedFile[] = [];
-      const files = listMidiFiles(given, path.resolve(this.context.baseDir ?? '.', given), problems);
-      for (const p of problems) out.push({ path: p.path, skip: p.reason });
-      for (const f of files) {
-        let bytes: Buffer;
-        try {
-          bytes = fs.readFileSync(f.abs);
-        } catch (e) {
-          out.push({ path: f.path, skip: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
-          continue;
-        }
-        out.push(this.parseBytes(f.path, bytes));
-      }
+    for (const input of corpusInputs(paths, this.context.baseDir)) {
+      out.push('reason' in input ? { path: input.path, skip: input.reason } : this.parseBytes(input.path, input.bytes));
     }
     return out;
   }
@@ -104,19 +78,12 @@ export class TimedNoteSource implements NoteSource {
 
 export function parseTimedOptions(raw: unknown, at: string): TimedSourceOptions {
   const r = new OptionReader(raw, at);
-  const part = r.string('part', { default: 'first' });
-  if (!PART_PATTERN.test(part)) {
-    throw new ConfigError(r.keyPath('part'), `'${part}' is not a part selection (use first, first-notes, merge, program:<0-127> or track:<n>)`);
-  }
-  const program = /^program:(\d+)$/.exec(part);
-  if (program && Number(program[1]) > 127) throw new ConfigError(r.keyPath('part'), `program ${program[1]} is out of range (0 ≤ program ≤ 127)`);
-  const track = /^track:(\d+)$/.exec(part);
-  if (track && Number(track[1]) < 1) throw new ConfigError(r.keyPath('part'), `tracks are numbered from 1 (got ${track[1]})`);
+  const part = readPartOption(r);
   const grid = r.int('grid', { default: 12, min: 1, max: 960 });
   const chords = r.string('chords', { default: 'split', choices: ['group', 'split'] }) as TimedOptions['chords'];
   const velocity = r.int('velocity', { default: 0, min: 0, max: 127 });
   r.done();
-  return { part: part as PartSelection, grid, chords, velocity };
+  return { part, grid, chords, velocity };
 }
 
 export const timedSourceFactory: StageFactory<NoteSource, TimedSourceOptions> = {

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, InputError, type OptionReader, type SkippedFile } from '@piano-lstm/core';
+import { BUILTIN_PREFIX, builtinCorpusFiles } from './classical-mini';
+import { PART_PATTERN, type PartSelection } from './parse-midi-tokens';
+
+/** What every NoteSource shares: which files a list of paths names, the `part` option, and the messages for empty results. */
+
+export const MIDI_EXTENSIONS = /\.(mid|midi)$/i;
+
+/** One input of a corpus: a file's bytes, or a path that gave none, with the reason. */
+export type CorpusInput = { path: string; bytes: Uint8Array } | { path: string; reason: string };
+
+/**
+ * The files `paths` name, in argument order: `builtin:` corpora, single files and folders walked
+ * recursively. Missing, unreadable or empty paths come out as reasons, in their place among the files.
+ */
+export function* corpusInputs(paths: readonly string[], baseDir = '.'): Generator<CorpusInput> {
+  for (const given of paths) {
+    if (given.startsWith(BUILTIN_PREFIX)) {
+      yield* builtinCorpusFiles(given);
+      continue;
+    }
+    const problems: SkippedFile[] = [];
+    const files = listMidiFiles(given, path.resolve(baseDir, given), problems);
+    yield* problems;
+    for (const f of files) {
+      try {
+        yield { path: f.path, bytes: fs.readFileSync(f.abs) };
+      } catch (e) {
+        yield { path: f.path, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+      }
+    }
+  }
+}
+
+/** `.mid`/`.midi` files (any case) under a path, sorted; problems with the path go to `skipped`. */
+export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]): { path: string; abs: string }[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    skipped.push({ path: given, reason: code === 'ENOENT' ? 'no such file or folder' : `cannot read: ${code}` });
+    return [];
+  }
+  if (stat.isFile()) return [{ path: given, abs }];
+  if (!stat.isDirectory()) {
+    skipped.push({ path: given, reason: 'not a file or folder' });
+    return [];
+  }
+  const out: { path: string; abs: string }[] = [];
+  // real paths of the folders walked: a symbolic link back into one (a loop, or a second way in) is not walked again
+  const walked = new Set<string>([fs.realpathSync(abs)]);
+  const walk = (dirAbs: string, dirShown: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dirAbs, { withFileTypes: true });
+    } catch (e) {
+      skipped.push({ path: dirShown, reason: `cannot read folder: ${(e as NodeJS.ErrnoException).code}` });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      // keep the folder exactly as the user typed it, so output paths match the arguments
+      const shown = dirShown.endsWith('/') || dirShown.endsWith(path.sep) ? `${dirShown}${ent.name}` : `${dirShown}/${ent.name}`;
+      const full = path.join(dirAbs, ent.name);
+      let isDir = ent.isDirectory();
+      let isFile = ent.isFile();
+      if (ent.isSymbolicLink()) {
+        try {
+          const target = fs.statSync(full);
+          isDir = target.isDirectory();
+          isFile = target.isFile();
+        } catch {
+          if (MIDI_EXTENSIONS.test(ent.name)) skipped.push({ path: shown, reason: `broken symbolic link (it points to ${fs.readlinkSync(full)}, which does not exist)` });
+          continue;
+        }
+      }
+      if (isDir) {
+        const real = fs.realpathSync(full);
+        if (walked.has(real)) continue;
+        walked.add(real);
+        walk(full, shown);
+      } else if (isFile && MIDI_EXTENSIONS.test(ent.name)) out.push({ path: shown, abs: full }); // never a pipe or device: reading one would block
+    }
+  };
+  walk(abs, given);
+  if (out.length === 0) skipped.push({ path: given, reason: 'folder holds no .mid or .midi files' });
+  return out;
+}
+
+/** The `part` option of a NoteSource: `first`, `first-notes`, `merge`, `program:<0-127>` or `track:<n>`. */
+export function readPartOption(r: OptionReader): PartSelection {
+  const part = r.string('part', { default: 'first' });
+  if (!PART_PATTERN.test(part)) {
+    throw new ConfigError(r.keyPath('part'), `'${part}' is not a part selection (use first, first-notes, merge, program:<0-127> or track:<n>)`);
+  }
+  const program = /^program:(\d+)$/.exec(part);
+  if (program && Number(program[1]) > 127) throw new ConfigError(r.keyPath('part'), `program ${program[1]} is out of range (0 ≤ program ≤ 127)`);
+  const track = /^track:(\d+)$/.exec(part);
+  if (track && Number(track[1]) < 1) throw new ConfigError(r.keyPath('part'), `tracks are numbered from 1 (got ${track[1]})`);
+  return part as PartSelection;
+}
+
+/** Why a file that parsed gave no tokens. */
+export function emptyPieceReason(emptyFirstPart: boolean): string {
+  return emptyFirstPart ? "no notes in music21's first instrument part (part: first)" : 'no pitched notes';
+}
+
+/** Nothing usable in the whole corpus: say how many files were skipped, the first reasons, and the likely fix. */
+export function noUsableNotesError(paths: readonly string[], skipped: readonly SkippedFile[], emptyFirst: number): InputError {
+  const first = skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ');
+  const hint = emptyFirst > 0 ? ' (try --set source.options.part=first-notes)' : '';
+  return new InputError(`no usable notes in ${paths.join(', ') || 'the given paths'}: ${skipped.length} file(s) skipped${hint}${first ? ` — ${first}` : ''}`);
+}
