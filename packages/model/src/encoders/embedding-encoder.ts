@@ -20,9 +20,6 @@ export class EmbeddingEncoder extends TokenEncoder {
   get dim(): number {
     return this.opts.dim;
   }
-  get options(): Record<string, unknown> {
-    return { ...this.opts };
-  }
 
   protected allocInput(n: number, T: number): TensorData {
     return { data: new Int32Array(n * T), shape: [n, T], dtype: 'int32' };

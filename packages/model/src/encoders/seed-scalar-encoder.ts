@@ -13,10 +13,6 @@ export class SeedScalarEncoder extends TokenEncoder {
     super(options);
   }
 
-  get options(): Record<string, unknown> {
-    return { ...this.windowOptions };
-  }
-
   protected allocInput(n: number, T: number): TensorData {
     return { data: new Float32Array(n * T), shape: [n, T, 1], dtype: 'float32' };
   }

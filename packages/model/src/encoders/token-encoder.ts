@@ -38,8 +38,10 @@ export abstract class TokenEncoder implements Encoder {
     return this.vocab.length;
   }
 
-  /** The options this encoder was created with (saved beside the vocabulary). */
-  abstract get options(): Record<string, unknown>;
+  /** The options this encoder was created with (saved beside the vocabulary); subclasses pass their whole options object to the constructor. */
+  get options(): Record<string, unknown> {
+    return { ...this.windowOptions };
+  }
 
   spec(): EncoderSpec {
     return { type: this.type, options: this.options, vocabulary: [...this.vocab] };

@@ -29,10 +29,6 @@ export class CompoundEncoder extends TokenEncoder {
     return this.opts.dim;
   }
 
-  get options(): Record<string, unknown> {
-    return { ...this.opts };
-  }
-
   /** Vocabulary: the normalised tokens seen at least `minCount` times (all of them if none is). */
   override fit(pieces: Piece[]): void {
     const counts = new Map<string, number>();

@@ -32,10 +32,6 @@ export class EventsEncoder extends TokenEncoder {
     return this.opts.dim;
   }
 
-  get options(): Record<string, unknown> {
-    return { ...this.opts };
-  }
-
   /** Vocabulary: every event of the pieces, plus every TIME_SHIFT up to maxShift so any wait can be written. */
   override fit(pieces: Piece[]): void {
     const distinct = new Set<string>();

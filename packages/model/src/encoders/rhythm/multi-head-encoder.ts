@@ -45,10 +45,6 @@ export class MultiHeadEncoder extends TokenEncoder implements MultiHeadLayout {
     return this.opts.dim;
   }
 
-  get options(): Record<string, unknown> {
-    return { ...this.opts };
-  }
-
   get multiHead(): MultiHeadLayout {
     return this;
   }
