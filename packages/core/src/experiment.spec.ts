@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from './errors';
 import { parseExperiment, readExperiment, resolveExperiment, splitPath } from './experiment';
-import { fakeRegistry } from './fake-registry.testing';
+import { configErrorOf as errorOf, fakeRegistry } from './fake-registry.testing';
 
 const base = `name: seed-doc
 seed: 42
@@ -22,16 +21,6 @@ sink:    { type: seed-midi }
 function load(text: string, overrides: string[] = []) {
   const doc = parseExperiment(text, { file: 'configs/x.yaml', baseDir: '/proj/configs', overrides });
   return resolveExperiment(doc, fakeRegistry());
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('experiment loader', () => {

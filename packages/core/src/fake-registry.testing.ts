@@ -1,3 +1,4 @@
+import { ConfigError } from './errors';
 import { OptionReader } from './options';
 import { StageFactory, StageName, StageRegistry } from './registry';
 
@@ -27,4 +28,15 @@ export function fakeRegistry(): StageRegistry {
   add('Sampler', 'top-k', (r) => ({ k: r.int('k', { default: 8, min: 1 }) }));
   add('Sink', 'seed-midi');
   return registry;
+}
+
+/** The message of the ConfigError `fn` throws (any other outcome fails the test). */
+export function configErrorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
 }

@@ -1,15 +1,5 @@
-import { ConfigError } from './errors';
+import { configErrorOf as messageOf } from './fake-registry.testing';
 import { OptionReader, editDistance, nearest, rangeText } from './options';
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('OptionReader', () => {
   const cases: { name: string; raw: unknown; read: (r: OptionReader) => unknown; expected?: unknown; error?: string }[] = [
