@@ -18,6 +18,7 @@ import {
   createRunFolder,
   describeFsCode,
   experimentToYaml,
+  isNamedCorpus,
   readExperiment,
   readPreamble,
   recoverAtomicWrites,
@@ -81,8 +82,7 @@ export function loadExperiment(file: string, overrides: readonly string[] = []):
 export function checkSourcePaths(loaded: LoadedExperiment): void {
   const given = (loaded.document.data.source as { paths?: unknown } | undefined)?.paths;
   loaded.experiment.source.paths.forEach((p, i) => {
-    if (/^[a-z]+:/i.test(p) && !/^[a-z]:[\\/]/i.test(p)) return; // builtin: and other named corpora
-    if (fs.existsSync(p)) return;
+    if (isNamedCorpus(p) || fs.existsSync(p)) return;
     const shown = Array.isArray(given) && typeof given[i] === 'string' ? given[i] : p;
     const where = `source.paths[${i}]`;
     throw new ConfigError(where, `'${shown}' does not exist (looked for ${p}); fix the path (relative paths start from the config file's folder) or use builtin:classical-mini`).at(

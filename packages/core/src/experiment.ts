@@ -250,9 +250,14 @@ function readGenerate(raw: unknown, baseDir: string): GenerateSection {
   return { length, count, primer, mode, width };
 }
 
+/** `builtin:classical-mini` and other `scheme:` names, as opposed to file paths (a Windows drive such as `C:/` is a path). */
+export function isNamedCorpus(p: string): boolean {
+  return /^[a-z]+:/i.test(p) && !/^[a-z]:[\\/]/i.test(p);
+}
+
 /** Relative paths resolve against the YAML file's folder; `builtin:` names are left alone. */
 export function resolveDataPath(p: string, baseDir: string): string {
-  if (/^[a-z]+:/i.test(p) && !/^[a-z]:[\\/]/i.test(p)) return p;
+  if (isNamedCorpus(p)) return p;
   return path.resolve(baseDir, p);
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseExperiment } from '@piano-lstm/core';
+import { isNamedCorpus, parseExperiment } from '@piano-lstm/core';
 import { listMidiFiles } from './midi-notes';
 import { EVALUATION_FILE, RunEvaluation } from './run-evaluation';
 
@@ -149,7 +149,7 @@ export function runCorpusPaths(run: RunFolderContents): { paths: string[]; note:
   }
   const source = isObject(run.config?.source) ? run.config!.source : null;
   const listed = source && Array.isArray(source.paths) ? source.paths.filter((p): p is string => typeof p === 'string') : [];
-  const paths = listed.filter((p) => !/^[a-z]+:/i.test(p) || /^[a-z]:[\\/]/i.test(p)).map((p) => path.resolve(run.dir, p)).filter((p) => fs.existsSync(p));
+  const paths = listed.filter((p) => !isNamedCorpus(p)).map((p) => path.resolve(run.dir, p)).filter((p) => fs.existsSync(p));
   if (!listed.length) return { paths, note: 'the run names no corpus (no corpus.json, no source.paths in config.yaml)' };
   return { paths, note: paths.length < listed.length ? `some source.paths cannot be read back: ${listed.filter((p) => !paths.includes(path.resolve(run.dir, p))).join(', ')}` : null };
 }
