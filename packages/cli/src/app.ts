@@ -9,11 +9,6 @@ import {
   ExperimentDocument,
   Logger,
   InputError,
-  Rng,
-  STAGE_SECTION,
-  StageContext,
-  StageFactory,
-  StageName,
   StageRegistry,
   createRunFolder,
   describeFsCode,
@@ -111,23 +106,6 @@ export function checkVocabulary(loaded: LoadedExperiment, pieces: readonly { tok
 /** Default cache folder for parsed tokens and the built-in corpus. */
 export function defaultCacheDir(): string {
   return process.env.PIANO_LSTM_CACHE ?? path.resolve('.piano-lstm-cache');
-}
-
-export function stageContext(experiment: Pick<Experiment, 'seed'>, stage: StageName, baseDir: string, log: Logger): StageContext {
-  return { rng: new Rng(experiment.seed).fork(stage), log, baseDir, cacheDir: defaultCacheDir() };
-}
-
-/** Creates the configured implementation of one stage and binds it to the stage's DI token. */
-export function createStage<T>(loaded: LoadedExperiment, stage: StageName, log: Logger, token?: symbol): T {
-  const section = STAGE_SECTION[stage] as keyof Experiment;
-  const spec = loaded.experiment[section] as { type: string; options: unknown };
-  const factory = loaded.registry.get<T>(stage, spec.type) as StageFactory<T, unknown>;
-  const instance = factory.create(spec.options, stageContext(loaded.experiment, stage, loaded.document.baseDir, log));
-  if (token) {
-    if (loaded.container.isBound(token)) loaded.container.unbindSync(token);
-    loaded.container.bind<T>(token).toConstantValue(instance);
-  }
-  return instance;
 }
 
 /** Makes `<runs>/<name>/<stamp>/`, locks it, prints `run folder: <path>` at once, writes the resolved config. */

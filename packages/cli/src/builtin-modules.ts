@@ -1,17 +1,11 @@
 import type { ContainerModule } from 'inversify';
-import * as midiIo from '@piano-lstm/midi-io';
-import * as model from '@piano-lstm/model';
-import * as trainer from '@piano-lstm/trainer';
-import * as generator from '@piano-lstm/generator';
-import * as evaluation from '@piano-lstm/evaluation';
+import { midiIoModule } from '@piano-lstm/midi-io';
+import { modelModule } from '@piano-lstm/model';
+import { trainerModule } from '@piano-lstm/trainer';
+import { generatorModule } from '@piano-lstm/generator';
 
-/** Every ContainerModule the packages export (each package exports one, named `<package>Module`). */
-export function builtinModules(): ContainerModule[] {
-  const out: ContainerModule[] = [];
-  for (const pkg of [midiIo, model, trainer, generator, evaluation] as Record<string, unknown>[]) {
-    for (const [key, value] of Object.entries(pkg)) {
-      if (key.endsWith('Module') && value && typeof value === 'object' && 'load' in (value as object)) out.push(value as ContainerModule);
-    }
-  }
-  return out;
-}
+/**
+ * The packages whose stage types the CLI offers, each by its one ContainerModule. Listed by hand
+ * (Theia style): a package joins by being named here, never because of how an export is spelled.
+ */
+export const BUILTIN_MODULES: readonly ContainerModule[] = [midiIoModule, modelModule, trainerModule, generatorModule];

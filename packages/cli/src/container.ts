@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Container, ContainerModule } from 'inversify';
 import { ConfigError, StageFactory, StageRegistry } from '@piano-lstm/core';
-import { builtinModules } from './builtin-modules';
+import { BUILTIN_MODULES } from './builtin-modules';
 
 /**
  * The one place implementations are wired: every package's ContainerModule, then each plugin's.
@@ -9,7 +9,7 @@ import { builtinModules } from './builtin-modules';
  */
 export function createContainer(plugins: readonly string[] = [], baseDir = process.cwd()): Container {
   const container = new Container({ defaultScope: 'Singleton' });
-  for (const m of builtinModules()) container.loadSync(m);
+  container.loadSync(...BUILTIN_MODULES);
   plugins.forEach((name, i) => {
     const modules = loadPlugin(name, `plugins[${i}]`, baseDir);
     try {

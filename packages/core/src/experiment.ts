@@ -303,13 +303,3 @@ function ensureMaps(doc: Document, segments: (string | number)[]): void {
 export function experimentToYaml(exp: Experiment): string {
   return `# Resolved experiment: every default filled in. Re-run with: piano-lstm run <this file>\n${stringify(exp, { lineWidth: 0 })}`;
 }
-
-/** A run folder's config.yaml → Experiment, re-validated against the registry. */
-export function loadResolvedExperiment(file: string, registry: StageRegistry): Experiment {
-  const docu = readExperiment(file);
-  return resolveExperiment(docu, registry);
-}
-
-export function isPianoLstmError(e: unknown): e is PianoLstmError {
-  return e instanceof PianoLstmError;
-}

@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './rng';
 export * from './options';
+export * from './option-schema';
 export * from './registry';
 export * from './experiment';
 export * from './fs-util';

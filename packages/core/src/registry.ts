@@ -1,9 +1,14 @@
 import { ConfigError, UnknownTypeError } from './errors';
+import type { OptionsSchema } from './option-schema';
 import type { StageContext } from './stages/context';
+import { Encoder, ModelBuilder, NoteSource, Sampler, Sink, Trainer } from './stages';
 
-/** The stages an experiment configures by `type`. The first five are the DI contracts; `Trainer` is configured the same way. */
+/** The stages an experiment configures by `type`, each an interface and a DI token of the same name. */
 export const STAGES = ['NoteSource', 'Encoder', 'ModelBuilder', 'Sampler', 'Sink', 'Trainer'] as const;
 export type StageName = (typeof STAGES)[number];
+
+/** The token a run binds each stage's chosen implementation to. */
+export const STAGE_TOKENS: Record<StageName, symbol> = { NoteSource, Encoder, ModelBuilder, Sampler, Sink, Trainer };
 
 /** YAML section of each stage. */
 export const STAGE_SECTION: Record<StageName, string> = {
@@ -24,6 +29,12 @@ export interface StageFactory<T = unknown, O = unknown> {
   type: string;
   /** One line, shown by `piano-lstm stages`. */
   description: string;
+  /**
+   * The options declared as data (what `stages --options` prints and the README tables show);
+   * `parseOptions` is then usually `optionsParser(options)`. A plugin may leave it out and read
+   * its options with `OptionReader` alone.
+   */
+  options?: OptionsSchema;
   parseOptions(raw: unknown, path: string): O;
   create(options: O, context: StageContext): T;
 }
@@ -53,6 +64,11 @@ export class StageRegistry {
 
   list(stage: StageName): StageFactory[] {
     return this.types(stage).map((t) => this.factories.get(stage)!.get(t)!);
+  }
+
+  /** Every factory of `type`, whatever its stage (`multi-head` is both an Encoder and a ModelBuilder). */
+  find(type: string): StageFactory[] {
+    return STAGES.flatMap((stage) => (this.has(stage, type) ? [this.factories.get(stage)!.get(type)!] : []));
   }
 
   has(stage: StageName, type: string): boolean {

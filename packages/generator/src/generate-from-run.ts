@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, PianoLstmError, Rng, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
+import { InputError, PianoLstmError, Rng, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
 import { initBackend, loadCheckpoint, type LoadedCheckpoint, type LstmImplementation } from '@piano-lstm/model';
 import { generatePieces } from './generate-pieces';
 
@@ -24,6 +24,8 @@ export interface GenerateOverrides {
 /** The run's stages, created by the caller from the run's config (with `--set`/`--sampler` applied). */
 export interface RunStages {
   experiment: Experiment;
+  /** Rebuilds the checkpoint's encoder (plugin types included); default: model's built-in encoders. */
+  registry?: StageRegistry;
   sampler: Sampler;
   sink: Sink;
   /** Created on demand: only random-window and MIDI primers parse anything. */
@@ -71,7 +73,7 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
   const seed = overrides.seed ?? experiment.seed;
   const { outDir, outFile } = outputOf(dir, overrides.out, generate.count, stages.sink.extension);
   await initBackend(experiment.backend, log);
-  const ckpt = await loadRunCheckpoint(dir, overrides.checkpoint, lstmKindOf(experiment));
+  const ckpt = await loadRunCheckpoint(dir, overrides.checkpoint, lstmKindOf(experiment), stages.registry);
   try {
     checkRunVocabulary(dir, ckpt);
     let trainingIds: number[][] | undefined;
@@ -113,9 +115,9 @@ export function lstmKindOf(experiment: Experiment): LstmImplementation | undefin
   return kind === 'auto' || kind === 'fused' || kind === 'layers' || kind === 'native' ? kind : undefined;
 }
 
-async function loadRunCheckpoint(dir: string, name?: string, lstm?: LstmImplementation): Promise<LoadedCheckpoint> {
+async function loadRunCheckpoint(dir: string, name?: string, lstm?: LstmImplementation, registry?: StageRegistry): Promise<LoadedCheckpoint> {
   try {
-    return await loadCheckpoint(dir, name, lstm ? { lstm } : {});
+    return await loadCheckpoint(dir, name, { registry, ...(lstm ? { lstm } : {}) });
   } catch (e) {
     // For this command every checkpoint problem comes from the folder the user named: exit 2.
     if (e instanceof PianoLstmError) throw new InputError(e.message);

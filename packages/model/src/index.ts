@@ -1,6 +1,6 @@
 export * from './lstm';
 export { initBackend, currentBackend, type BackendInfo } from './backend';
-export { modelModule } from './model-module';
+export { modelModule, modelRegistry, modelStageFactories } from './model-module';
 export { TokenEncoder, type EncoderSpec, type WindowOptions } from './encoders/token-encoder';
 export { IdWindowSet } from './encoders/window-set';
 export { SeedScalarEncoder, seedScalarEncoderFactory } from './encoders/seed-scalar-encoder';
@@ -18,7 +18,6 @@ export {
   multiHeadEncoderFactory,
   eventsEncoderFactory,
   rhythmEncoderFactories,
-  rhythmEncoderFromSpec,
   type CompoundOptions,
   type MultiHeadOptions,
   type EventsOptions,
@@ -40,7 +39,6 @@ export {
   listCheckpoints,
   markCheckpoint,
   readMark,
-  encoderFromSpec,
   corpusFingerprint,
   CHECKPOINTS_DIR,
   BEST_FILE,

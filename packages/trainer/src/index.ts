@@ -1,7 +1,7 @@
 export { trainerModule, supervisedTrainerFactory } from './trainer-module';
 export {
   SupervisedTrainer,
-  Trainer,
+  type Trainer,
   splitByPiece,
   crossEntropy,
   clipGradients,

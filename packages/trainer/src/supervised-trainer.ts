@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, InterruptedError, writeFileAtomic, type Encoder, type Logger, type ModelBuilder, type ModelSpec, type Piece, type Rng } from '@piano-lstm/core';
+import { InputError, InterruptedError, writeFileAtomic, type Logger, type ModelBuilder, type ModelSpec, type Piece, type Rng, type StageRegistry, type Trainer as StageTrainer } from '@piano-lstm/core';
 import {
   CHECKPOINTS_DIR,
   DataParallelGradients,
@@ -17,7 +17,6 @@ import {
   saveCheckpoint,
   transposeTokens,
   type IdWindowSet,
-  type LoadCheckpointOptions,
   type RngState,
   type TokenEncoder,
   type TrainingState,
@@ -55,8 +54,8 @@ export interface TrainJob {
   /** How to resume, printed on interrupt. */
   resumeHint?: string;
   onEpochEnd?(metrics: EpochMetrics, model: tf.LayersModel): void;
-  /** Rebuilds plugin encoder types from a checkpoint on resume (built-in types need nothing). */
-  createEncoder?: LoadCheckpointOptions['createEncoder'];
+  /** Rebuilds the checkpoint's encoder on resume (the run's registry, so plugin types reload; default: model's built-in types). */
+  registry?: StageRegistry;
   /** Called once the vocabulary is known and the pieces are split, before the first batch. */
   onReady?(info: { encoder: TokenEncoder; train: Piece[]; validation: Piece[]; model: tf.LayersModel }): void;
   progressStream?: NodeJS.WriteStream;
@@ -73,12 +72,8 @@ export interface TrainResult {
   validationPieces: number;
 }
 
-/** `train(job)`: the Trainer stage's contract. */
-export interface Trainer {
-  train(job: TrainJob): Promise<TrainResult>;
-}
-
-export const Trainer = Symbol.for('@piano-lstm/trainer/Trainer');
+/** The Trainer stage's contract (core's `Trainer` token) with this package's job and result. */
+export type Trainer = StageTrainer<TrainJob, TrainResult>;
 
 interface Bookkeeping {
   best?: number;
@@ -176,7 +171,7 @@ export class SupervisedTrainer implements Trainer {
     let metricsHistory: EpochMetrics[] = [];
 
     if (job.resume) {
-      const ckpt = await loadCheckpoint(job.runDir, undefined, { prefer: 'latest', createEncoder: job.createEncoder });
+      const ckpt = await loadCheckpoint(job.runDir, undefined, { prefer: 'latest', registry: job.registry });
       const state = ckpt.state;
       if (!state) throw new InputError(`checkpoint ${ckpt.dir} has no state.json; it cannot be resumed (only used for generation)`, { exitCode: 1 });
       if (ckpt.fingerprint && ckpt.fingerprint.sha256 !== fingerprint.sha256) {
@@ -383,18 +378,17 @@ export class SupervisedTrainer implements Trainer {
       sequenceLength: encoder.sequenceLength,
       inputKind: encoder.inputKind,
       targetKind: encoder.targetKind,
-      ...('dim' in encoder && typeof encoder.dim === 'number' ? { embeddingDim: encoder.dim } : {}),
+      ...(encoder.embeddingDim !== undefined ? { embeddingDim: encoder.embeddingDim } : {}),
       ...this.headsSpec(encoder),
     };
   }
 
   /** The multi-head network needs each head's size (and embedding width) to build its inputs and softmaxes. */
   private headsSpec(encoder: TokenEncoder): Pick<ModelSpec, 'heads'> {
-    const layout = (encoder as Encoder).multiHead;
+    const layout = encoder.multiHead;
     if (!layout) return {};
     this.heads = layout.heads;
-    const dims = (encoder as { headDims?: () => number[] }).headDims?.();
-    return { heads: layout.heads.map((h, i) => ({ name: h.name, size: h.size, ...(dims ? { dim: dims[i] } : {}) })) };
+    return { heads: layout.heads.map((h) => ({ name: h.name, size: h.size, ...(h.dim !== undefined ? { dim: h.dim } : {}) })) };
   }
 
   /**

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { GENERATE_MODES, InputError, readExperiment, type GenerateMode, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
+import { GENERATE_MODES, InputError, NoteSource, Sampler, Sink, readExperiment, type GenerateMode } from '@piano-lstm/core';
 import { generateFromRun, parsePrimerTokens, requireRunDir, type GenerateOverrides } from '@piano-lstm/generator';
-import { collect, consoleLogger, createStage, loadExperiment } from '../app';
+import { collect, consoleLogger, loadExperiment } from '../app';
+import { runContainer } from '../run-stages';
 import type { CommandKit } from '../command-kit';
 
 interface GenerateCommandOptions {
@@ -72,11 +73,13 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
           out: opts.out,
           force: opts.force,
         };
+        const stages = runContainer(loaded, log);
         const { files, checkpoint } = await generateFromRun(runDir, overrides, {
           experiment: loaded.experiment,
-          sampler: createStage<Sampler>(loaded, 'Sampler', log),
-          sink: createStage<Sink>(loaded, 'Sink', log),
-          source: () => createStage<NoteSource>(loaded, 'NoteSource', log),
+          registry: loaded.registry,
+          sampler: stages.get<Sampler>(Sampler),
+          sink: stages.get<Sink>(Sink),
+          source: () => stages.get<NoteSource>(NoteSource),
           log,
         });
         log.info(`checkpoint used: ${checkpoint}`);

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { Rng, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
+import { NoteSource, Rng, Sampler, Sink } from '@piano-lstm/core';
 import { generatePieces, lstmKindOf } from '@piano-lstm/generator';
 import { loadCheckpoint } from '@piano-lstm/model';
-import { collect, createStage } from '../app';
+import { collect } from '../app';
 import type { CommandKit } from '../command-kit';
-import { encoderMaker, finishReport, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
+import { finishReport, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
 
 export function registerRun(program: Command, kit: CommandKit): void {
   program
@@ -19,14 +19,14 @@ export function registerRun(program: Command, kit: CommandKit): void {
         const run = await trainFromConfig(config, opts, 'run', kit.io, kit.verbose());
         run.result.model.dispose();
         printTrainSummary(run, kit.io);
-        const { loaded, runDir, log, corpus } = run;
+        const { loaded, stages, runDir, log, corpus } = run;
         const { experiment } = loaded;
         // Generate from the best checkpoint, exactly what `generate --run` would use.
         const lstm = lstmKindOf(experiment);
-        const ckpt = await loadCheckpoint(runDir, undefined, { createEncoder: encoderMaker(loaded, log), ...(lstm ? { lstm } : {}) });
-        const sampler = createStage<Sampler>(loaded, 'Sampler', log);
-        const sink = createStage<Sink>(loaded, 'Sink', log);
-        const source = createStage<NoteSource>(loaded, 'NoteSource', log);
+        const ckpt = await loadCheckpoint(runDir, undefined, { registry: loaded.registry, ...(lstm ? { lstm } : {}) });
+        const sampler = stages.get<Sampler>(Sampler);
+        const sink = stages.get<Sink>(Sink);
+        const source = stages.get<NoteSource>(NoteSource);
         const trainingIds = corpus.pieces.map((p) => ckpt.encoder.encode(p.tokens).ids);
         const files = await generatePieces({
           model: ckpt.model,

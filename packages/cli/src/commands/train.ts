@@ -2,11 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError, describeFsCode, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
-import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
+import type { Container } from 'inversify';
+import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, Trainer, describeFsCode, experimentToYaml, writeFileAtomic, type Corpus, type Logger, type Piece } from '@piano-lstm/core';
+import { initBackend, type BackendInfo, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
-import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
-import { checkFreeSpace, checkSourcePaths, checkVocabulary, collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { interruptOnSigint, type TrainJob, type TrainResult } from '@piano-lstm/trainer';
+import { checkFreeSpace, checkSourcePaths, checkVocabulary, collect, consoleLogger, loadExperiment, requireRunFolder, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { runContainer } from '../run-stages';
 import type { CommandKit } from '../command-kit';
 
 export interface TrainCommandOptions {
@@ -17,6 +19,8 @@ export interface TrainCommandOptions {
 
 export interface TrainedRun {
   loaded: LoadedExperiment;
+  /** The run's stages, bound to their tokens (`run` generates with the same ones). */
+  stages: Container;
   runDir: string;
   corpus: Corpus;
   backend: BackendInfo;
@@ -62,7 +66,8 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   }
   writeFileAtomic(path.join(runDir, 'backend'), `${backend.name}\n`, { force: true });
 
-  const source = createStage<NoteSource>(loaded, 'NoteSource', log);
+  const stages = runContainer(loaded, log);
+  const source = stages.get<NoteSource>(NoteSource);
   let corpus: Corpus;
   try {
     corpus = await source.load(experiment.source.paths);
@@ -86,9 +91,9 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
   log.info(`corpus: ${pieces.length} pieces, ${tokenCount} tokens${corpus.skipped.length ? `, ${corpus.skipped.length} files skipped` : ''}`);
 
-  const encoder = createStage<TokenEncoder>(loaded, 'Encoder', log);
-  const modelBuilder = createStage<ModelBuilder<tf.LayersModel>>(loaded, 'ModelBuilder', log);
-  const trainer = createStage<Trainer>(loaded, 'Trainer', log);
+  const encoder = stages.get<TokenEncoder>(Encoder);
+  const modelBuilder = stages.get<ModelBuilder<tf.LayersModel>>(ModelBuilder);
+  const trainer = stages.get<Trainer<TrainJob, TrainResult>>(Trainer);
   const interrupt = interruptOnSigint(() => log.info('stopping after this batch and saving a checkpoint… (Ctrl-C again to quit at once)'));
   let split: { train: Piece[]; validation: Piece[] } | undefined;
   const hint = `piano-lstm ${command} ${path.resolve(configFile)}${opts.set.map((s) => ` --set ${s}`).join('')} --resume ${runDir}`;
@@ -103,7 +108,7 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       signal: interrupt.signal,
       backend: backend.name,
       resumeHint: hint,
-      createEncoder: encoderMaker(loaded, log),
+      registry: loaded.registry,
       onReady: ({ encoder: enc, train, validation, model }) => {
         checkFreeSpace(runDir, model.countParams());
         split = { train, validation };
@@ -111,7 +116,7 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       },
     });
     if (split) compareWithBaselines(runDir, split, result, encoder.sequenceLength, backend.name, io);
-    return { loaded, runDir, corpus, backend, result, log };
+    return { loaded, stages, runDir, corpus, backend, result, log };
   } catch (e) {
     // the disk filled (or went read-only) mid-run: checkpoints are written atomically, so the last one is whole
     const code = (e as NodeJS.ErrnoException).code;
@@ -158,15 +163,6 @@ export async function finishReport(runDir: string, io: Output, log: Logger): Pro
   } catch (e) {
     log.warn(`could not write report.html: ${(e as Error).message.split('\n')[0]} (rebuild it with: piano-lstm report ${runDir})`);
   }
-}
-
-/** Rebuilds any registered Encoder type (plugins included) from a checkpoint's encoder spec. */
-export function encoderMaker(loaded: LoadedExperiment, log: Logger): (spec: EncoderSpec) => Encoder | undefined {
-  return (spec) => {
-    if (!loaded.registry.has('Encoder', spec.type)) return undefined;
-    const f = loaded.registry.get<Encoder>('Encoder', spec.type);
-    return f.create(f.parseOptions(spec.options, 'encoder.options'), stageContext(loaded.experiment, 'Encoder', loaded.document.baseDir, log));
-  };
 }
 
 /** `corpus.json`: which files were used or skipped (and why), token count, vocabulary size, the split. */

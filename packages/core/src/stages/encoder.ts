@@ -16,6 +16,8 @@ export interface EncodedBatch {
 /** Lazily enumerable training windows: `count` windows, materialised a batch at a time. */
 export interface WindowSet {
   readonly count: number;
+  /** Tokens outside the vocabulary that were dropped while windowing (the trainer warns about them). */
+  readonly unknownTokens: number;
 }
 
 /** tokens ↔ tensors; owns the vocabulary and windowing. */
@@ -25,6 +27,11 @@ export interface Encoder {
   /** `onehot`: categorical cross-entropy; `sparse`: sparse categorical cross-entropy. */
   readonly targetKind: 'onehot' | 'sparse';
   readonly sequenceLength: number;
+  /**
+   * Integer-input encoders: the embedding width they ask the model for (a builder's own option
+   * wins). Absent for scalar inputs.
+   */
+  readonly embeddingDim?: number;
   /** Builds the vocabulary (sorted distinct tokens) from the training pieces. */
   fit(pieces: Piece[]): void;
   /** Restores a saved vocabulary (from `vocab.json`). */
@@ -54,7 +61,8 @@ export interface Encoder {
  * heads' local ids, so generic code can keep one id per step.
  */
 export interface MultiHeadLayout {
-  readonly heads: readonly { name: string; size: number; offset: number }[];
+  /** `dim`: the embedding width this head asks the model for. */
+  readonly heads: readonly { name: string; size: number; offset: number; dim?: number }[];
   /** Step id → one local id per head. */
   split(id: number): number[];
   /** One local id per head → step id. */

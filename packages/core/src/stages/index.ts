@@ -4,3 +4,4 @@ export * from './encoder';
 export * from './model-builder';
 export * from './sampler';
 export * from './sink';
+export * from './trainer';

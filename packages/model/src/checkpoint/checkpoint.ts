@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, writeDirAtomic, writeFileAtomic, type Encoder, type Piece } from '@piano-lstm/core';
+import { ConfigError, InputError, Rng, silentLogger, writeDirAtomic, writeFileAtomic, type Encoder, type Piece, type StageContext, type StageRegistry } from '@piano-lstm/core';
 import { createOptimizer, describeOptimizer, type OptimizerSpec } from '../builders/optimizers';
-import { EmbeddingEncoder, type EmbeddingEncoderOptions } from '../encoders/embedding-encoder';
-import { SeedScalarEncoder } from '../encoders/seed-scalar-encoder';
-import { rhythmEncoderFromSpec } from '../encoders/rhythm';
-import type { EncoderSpec, TokenEncoder, WindowOptions } from '../encoders/token-encoder';
+import type { EncoderSpec, TokenEncoder } from '../encoders/token-encoder';
+import { modelRegistry } from '../model-module';
 import { convertLstmTopology, FusedLSTM, NativeLstmEngine, nativeLstmStatus, resolveLstmImplementation, TfjsLstmEngine, type LstmImplementation } from '../lstm';
 import { fileIOHandler } from './file-io-handler';
 
@@ -137,18 +135,25 @@ export function listCheckpoints(runDir: string): { name: string; epoch: number; 
     .sort((a, b) => a.epoch - b.epoch || a.step - b.step || a.mtimeMs - b.mtimeMs);
 }
 
-/** Rebuilds a built-in encoder from its saved spec; plugins pass `createEncoder` for their own types. */
-export function encoderFromSpec(spec: EncoderSpec, createEncoder?: (spec: EncoderSpec) => Encoder | undefined): Encoder {
-  let enc: Encoder | undefined = createEncoder?.(spec);
-  if (!enc) {
-    if (spec.type === 'seed-scalar') enc = new SeedScalarEncoder(spec.options as unknown as WindowOptions);
-    else if (spec.type === 'embedding') enc = new EmbeddingEncoder(spec.options as unknown as EmbeddingEncoderOptions);
-    else if ((enc = rhythmEncoderFromSpec(spec))) {
-      /* compound, multi-head, events */
-    } else throw new InputError(`the checkpoint's encoder type '${spec.type}' is not known here; load the plugin that provides it`);
+/**
+ * Rebuilds the encoder a checkpoint names, the way a config's encoder is built: the registry's
+ * factory validates the saved options (filling options added since with their defaults) and creates it.
+ */
+function encoderFromCheckpoint(dir: string, spec: EncoderSpec, registry: StageRegistry, context: StageContext): Encoder {
+  if (!registry.has('Encoder', spec.type)) {
+    throw new InputError(`the checkpoint's encoder type '${spec.type}' is not known here; load the plugin that provides it`, { file: dir });
   }
-  enc.restore(spec.vocabulary);
-  return enc;
+  const factory = registry.get<Encoder>('Encoder', spec.type);
+  let options: unknown;
+  try {
+    options = factory.parseOptions(spec.options, 'encoder.options');
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new InputError(`checkpoint ${dir}: encoder.json: ${e.message} (the folder was edited, or written by a version with other options)`, { file: dir, exitCode: 1 });
+  }
+  const encoder = factory.create(options, context);
+  encoder.restore(spec.vocabulary);
+  return encoder;
 }
 
 export interface LoadedCheckpoint {
@@ -168,7 +173,10 @@ export interface LoadedCheckpoint {
 export interface LoadCheckpointOptions {
   /** `latest` instead of `best` when no name is given (what --resume wants). */
   prefer?: 'best' | 'latest';
-  createEncoder?: (spec: EncoderSpec) => Encoder | undefined;
+  /** The Encoder types `encoder.json` may name: the run's registry, plugins included (default: this package's built-in encoders). */
+  registry?: StageRegistry;
+  /** What the rebuilt encoder is created with (default: seed 0, silent, the working folder). */
+  context?: StageContext;
   /**
    * What the LSTM layers run as, whatever kind saved them (`auto`: native when the addon loads and
    * the layer has no recurrent dropout, else fused). Absent: as saved. The weights are the same
@@ -221,7 +229,8 @@ export async function loadCheckpoint(runDir: string, name?: string, options: Loa
   if (!Array.isArray(vocab) || vocab.length !== encoderSpec.vocabulary?.length || vocab.some((t, i) => t !== encoderSpec.vocabulary[i])) {
     throw new InputError(`checkpoint ${dir}: vocab.json (${Array.isArray(vocab) ? vocab.length : '?'} tokens) differs from the vocabulary in encoder.json (${encoderSpec.vocabulary?.length ?? '?'} tokens); the folder was edited — restore it from the run`, { file: dir });
   }
-  const encoder = encoderFromSpec(encoderSpec, options.createEncoder);
+  const context = options.context ?? { rng: new Rng(0).fork('Encoder'), log: silentLogger, baseDir: process.cwd() };
+  const encoder = encoderFromCheckpoint(dir, encoderSpec, options.registry ?? modelRegistry(), context);
   const kind = options.lstm;
   const model = await tf.loadLayersModel(kind ? convertingHandler(dir, kind === 'layers' ? 'layers' : 'fused') : fileIOHandler(dir));
   if (kind && kind !== 'layers') {

@@ -17,7 +17,7 @@ export class EmbeddingEncoder extends TokenEncoder {
     super(opts);
   }
 
-  get dim(): number {
+  override get embeddingDim(): number {
     return this.opts.dim;
   }
 

@@ -1,4 +1,4 @@
-import { InputError, type EncodedBatch, type Encoder, type Piece, type TensorData, type WindowSet } from '@piano-lstm/core';
+import { InputError, type EncodedBatch, type Encoder, type MultiHeadLayout, type Piece, type TensorData, type WindowSet } from '@piano-lstm/core';
 import { IdWindowSet } from './window-set';
 
 export interface WindowOptions {
@@ -36,6 +36,14 @@ export abstract class TokenEncoder implements Encoder {
   }
   get vocabSize(): number {
     return this.vocab.length;
+  }
+  /** Integer-input encoders override it with the embedding width they ask for. */
+  get embeddingDim(): number | undefined {
+    return undefined;
+  }
+  /** Multi-head encoders override it with their layout. */
+  get multiHead(): MultiHeadLayout | undefined {
+    return undefined;
   }
 
   /** The options this encoder was created with (saved beside the vocabulary); subclasses pass their whole options object to the constructor. */
@@ -93,7 +101,7 @@ export abstract class TokenEncoder implements Encoder {
    * Windows over the pieces. Tokens outside the vocabulary are dropped (and counted in
    * `unknownTokens`) rather than thrown on.
    */
-  windows(pieces: Piece[]): IdWindowSet & { unknownTokens: number } {
+  windows(pieces: Piece[]): IdWindowSet {
     this.requireVocabulary();
     let unknownTokens = 0;
     const encoded = pieces.map((p) => {
@@ -111,11 +119,11 @@ export abstract class TokenEncoder implements Encoder {
         all.set(e, at);
         at += e.length;
       }
-      set = new IdWindowSet([all], sequenceLength, stride, [-1]);
+      set = new IdWindowSet([all], sequenceLength, stride, [-1], unknownTokens);
     } else {
-      set = new IdWindowSet(encoded, sequenceLength, stride, encoded.map((_, i) => i));
+      set = new IdWindowSet(encoded, sequenceLength, stride, encoded.map((_, i) => i), unknownTokens);
     }
-    return Object.assign(set, { unknownTokens });
+    return set;
   }
 
   batch(windows: WindowSet, indices: readonly number[]): EncodedBatch {

@@ -15,6 +15,7 @@ export class IdWindowSet implements WindowSet {
     readonly stride: number,
     /** Which piece each segment came from (`-1` for the cross-piece concatenation). */
     readonly segmentPiece: readonly number[],
+    readonly unknownTokens = 0,
   ) {
     this.offsets = [0];
     for (const seg of segments) {

@@ -25,7 +25,7 @@ export class CompoundEncoder extends TokenEncoder {
     super(opts);
   }
 
-  get dim(): number {
+  override get embeddingDim(): number {
     return this.opts.dim;
   }
 
@@ -73,7 +73,7 @@ export class CompoundEncoder extends TokenEncoder {
     return { ids, unknown };
   }
 
-  override windows(pieces: Piece[]): IdWindowSet & { unknownTokens: number; clampedTokens: number; mappedTokens: number } {
+  override windows(pieces: Piece[]): IdWindowSet & { clampedTokens: number; mappedTokens: number } {
     this.counts.clamped = 0;
     this.counts.mapped = 0;
     const set = super.windows(pieces);

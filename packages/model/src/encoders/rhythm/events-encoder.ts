@@ -28,7 +28,7 @@ export class EventsEncoder extends TokenEncoder {
     super(opts);
   }
 
-  get dim(): number {
+  override get embeddingDim(): number {
     return this.opts.dim;
   }
 
@@ -54,7 +54,7 @@ export class EventsEncoder extends TokenEncoder {
     return { ids, unknown };
   }
 
-  override windows(pieces: Piece[]): IdWindowSet & { unknownTokens: number; clampedTokens: number } {
+  override windows(pieces: Piece[]): IdWindowSet & { clampedTokens: number } {
     this.counts.clamped = 0;
     const set = super.windows(pieces);
     return Object.assign(set, { clampedTokens: this.counts.clamped });

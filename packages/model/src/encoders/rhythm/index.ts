@@ -1,5 +1,4 @@
-import { OptionReader, type Encoder, type StageFactory } from '@piano-lstm/core';
-import type { EncoderSpec } from '../token-encoder';
+import { OptionReader, type StageFactory } from '@piano-lstm/core';
 import { CompoundEncoder, type CompoundOptions } from './compound-encoder';
 import { EventsEncoder, type EventsOptions } from './events-encoder';
 import { MultiHeadEncoder, type MultiHeadOptions } from './multi-head-encoder';
@@ -54,11 +53,3 @@ export const eventsEncoderFactory: StageFactory<EventsEncoder, EventsOptions> = 
 };
 
 export const rhythmEncoderFactories = [compoundEncoderFactory, multiHeadEncoderFactory, eventsEncoderFactory];
-
-/** Rebuilds a rhythm encoder from a checkpoint's `encoder.json` (undefined for other types). */
-export function rhythmEncoderFromSpec(spec: EncoderSpec): Encoder | undefined {
-  const factory = rhythmEncoderFactories.find((f) => f.type === spec.type);
-  if (!factory) return undefined;
-  // Re-validating fills options added since the checkpoint was written with their defaults.
-  return (factory as StageFactory<Encoder, unknown>).create(factory.parseOptions(spec.options, 'encoder.options'), undefined as never);
-}

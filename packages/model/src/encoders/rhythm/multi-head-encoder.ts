@@ -41,21 +41,17 @@ export class MultiHeadEncoder extends TokenEncoder implements MultiHeadLayout {
     super(opts);
   }
 
-  get dim(): number {
+  override get embeddingDim(): number {
     return this.opts.dim;
   }
 
-  get multiHead(): MultiHeadLayout {
+  override get multiHead(): MultiHeadLayout {
     return this;
   }
 
-  get heads(): { name: string; size: number; offset: number }[] {
-    return this.headList.map((h) => ({ name: h.name, size: h.values.length, offset: h.offset }));
-  }
-
-  /** Embedding width per head, for the model builder. */
-  headDims(): number[] {
-    return this.headList.map((h) => (h.name === 'pitch' ? this.opts.dim : this.opts.rhythmDim));
+  /** Each head's size, place in the output and embedding width (`dim` for pitch, `rhythmDim` for the others). */
+  get heads(): { name: string; size: number; offset: number; dim: number }[] {
+    return this.headList.map((h) => ({ name: h.name, size: h.values.length, offset: h.offset, dim: h.name === 'pitch' ? this.opts.dim : this.opts.rhythmDim }));
   }
 
   override fit(pieces: Piece[]): void {
@@ -149,7 +145,7 @@ export class MultiHeadEncoder extends TokenEncoder implements MultiHeadLayout {
     });
   }
 
-  override windows(pieces: Piece[]): IdWindowSet & { unknownTokens: number; clampedTokens: number; mappedTokens: number } {
+  override windows(pieces: Piece[]): IdWindowSet & { clampedTokens: number; mappedTokens: number } {
     this.counts.clamped = 0;
     this.counts.mapped = 0;
     const set = super.windows(pieces);

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, type Piece } from '@piano-lstm/core';
+import { Rng, type Encoder, type Piece } from '@piano-lstm/core';
 import { initBackend } from '../../backend';
 import { buildMultiHead } from '../../builders/multi-head-builder';
-import { compoundEncoderFactory, eventsEncoderFactory, multiHeadEncoderFactory, rhythmEncoderFromSpec } from './index';
+import { modelRegistry } from '../../model-module';
+import { compoundEncoderFactory, eventsEncoderFactory, multiHeadEncoderFactory } from './index';
 
 const pieces: Piece[] = [
   { path: 'a.mid', tokens: ['C4|0|1/2', 'E4|1/2|1/2', 'G4|1/2|1/2', '0.4.7|1/2|1', 'C4|1|1/2', 'E4|1/2|1/2', 'G4|1/2|1/2', 'C5|1/2|2'] },
@@ -55,10 +56,12 @@ describe('compound encoder', () => {
     expect(ev).toEqual({ events: [{ token: 'C4', offset: 0, duration: 0.5 }, { token: 'E4', offset: 0.5, duration: 0.5 }], invalid: 0 });
   });
 
-  it('comes back from its spec (checkpoint) with the same vocabulary', () => {
+  it('comes back from its spec (checkpoint) through the registry with the same vocabulary', () => {
     const enc = make({ minCount: 1 });
     enc.fit(pieces);
-    const again = rhythmEncoderFromSpec(enc.spec())!;
+    const spec = enc.spec();
+    const factory = modelRegistry().get<Encoder>('Encoder', spec.type);
+    const again = factory.create(factory.parseOptions(spec.options, 'encoder.options'), undefined as never);
     again.restore(enc.vocabulary);
     expect(again.encode(pieces[1].tokens).ids).toEqual(enc.encode(pieces[1].tokens).ids);
   });
@@ -117,7 +120,7 @@ describe('multi-head encoder', () => {
     enc.fit(pieces);
     const model = buildMultiHead(
       { layers: [8], dense: [], denseActivation: 'linear', dropout: 0, recurrentDropout: 0, batchNorm: false, dropoutAfter: 'inner-lstms', embedding: 0, lstm: 'layers', optimizer: 'adam' },
-      { vocabSize: enc.vocabSize, sequenceLength: T, inputKind: 'index', targetKind: 'onehot', embeddingDim: 4, heads: enc.heads.map((h, i) => ({ name: h.name, size: h.size, dim: enc.headDims()[i] })) },
+      { vocabSize: enc.vocabSize, sequenceLength: T, inputKind: 'index', targetKind: 'onehot', embeddingDim: 4, heads: enc.heads.map((h, i) => ({ name: h.name, size: h.size, dim: h.dim })) },
       new Rng(1),
     );
     const b = enc.batch(enc.windows(pieces), [0, 1, 2]);
