@@ -33,7 +33,7 @@ async function setup(kind: 'compound' | 'multi-head' | 'events'): Promise<{ enco
     encoder.fit(pieces);
     const model = buildMultiHead(
       { layers: [6], dense: [], denseActivation: 'linear', dropout: 0, recurrentDropout: 0, batchNorm: false, dropoutAfter: 'inner-lstms', embedding: 0, lstm: 'layers', optimizer: 'adam' },
-      { vocabSize: encoder.vocabSize, sequenceLength: T, inputKind: 'index', targetKind: 'onehot', heads: encoder.heads.map((h, i) => ({ name: h.name, size: h.size, dim: h.dim })) },
+      { vocabSize: encoder.vocabSize, sequenceLength: T, inputKind: 'index', targetKind: 'onehot', heads: encoder.heads.map((h) => ({ name: h.name, size: h.size, dim: h.dim })) },
       rng,
     );
     return { encoder, model };

@@ -58,7 +58,7 @@ interface PathSetup {
 function withHeads(builder: ModelBuilder<tf.LayersModel>, encoder: TokenEncoder): ModelBuilder<tf.LayersModel> {
   const mh = encoder as unknown as MultiHeadEncoder;
   return {
-    build: (spec: ModelSpec) => builder.build(spec.heads || !mh.multiHead ? spec : { ...spec, heads: mh.heads.map((h, i) => ({ name: h.name, size: h.size, dim: h.dim })) }),
+    build: (spec: ModelSpec) => builder.build(spec.heads || !mh.multiHead ? spec : { ...spec, heads: mh.heads.map((h) => ({ name: h.name, size: h.size, dim: h.dim })) }),
   };
 }
 

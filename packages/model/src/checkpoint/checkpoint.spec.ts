@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, Rng, silentLogger } from '@piano-lstm/core';
+import { InputError, Rng, StageRegistry, optionsParser, silentLogger, type StageFactory } from '@piano-lstm/core';
 import { initBackend } from '../backend';
 import { lstmModelFactory } from '../builders/model-builders';
-import { SeedScalarEncoder } from '../encoders/seed-scalar-encoder';
+import { SeedScalarEncoder, seedScalarEncoderFactory } from '../encoders/seed-scalar-encoder';
+import { modelStageFactories } from '../model-module';
 import { FusedLSTM, nativeLstmStatus } from '../lstm';
 import { corpusFingerprint, listCheckpoints, loadCheckpoint, markCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint';
 
@@ -164,6 +165,57 @@ describe('checkpoints', () => {
       await expect(loadCheckpoint(tmp, 'h', { lstm: 'fused' })).rejects.toThrow(InputError);
       await expect(loadCheckpoint(tmp, 'h', { lstm: 'fused' })).rejects.toThrow(/recurrent_activation 'hard_sigmoid' cannot run as FusedLSTM/);
       model.dispose();
+    });
+  });
+
+  describe('the encoder comes back through the registry', () => {
+    /** A plugin's encoder type: the seed's layout under another name, with one option of its own. */
+    class PluginEncoder extends SeedScalarEncoder {
+      override readonly type = 'plugin-scalar' as string as 'seed-scalar';
+    }
+    const pluginOptions = { ...seedScalarEncoderFactory.options!, scale: { type: 'number', default: 1, min: 0, minExclusive: true, description: 'unused' } } as const;
+    const pluginFactory: StageFactory = {
+      stage: 'Encoder',
+      type: 'plugin-scalar',
+      description: 'test plugin',
+      options: pluginOptions,
+      parseOptions: optionsParser(pluginOptions),
+      create: (o) => new PluginEncoder(o as never),
+    };
+    const withPlugin = () => {
+      const registry = new StageRegistry();
+      for (const f of [...modelStageFactories, pluginFactory]) registry.register(f);
+      return registry;
+    };
+
+    async function save(enc: SeedScalarEncoder, options?: Record<string, unknown>): Promise<void> {
+      const model = await tinyModel(enc.vocabSize);
+      await saveCheckpoint(path.join(tmp, 'checkpoints', 'e'), { model, encoder: enc, config: null, fingerprint: corpusFingerprint(pieces), state });
+      model.dispose();
+      if (options) {
+        const file = path.join(tmp, 'checkpoints', 'e', 'encoder.json');
+        fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), options }));
+      }
+    }
+
+    it('a plugin encoder type reloads with the run’s registry, and is named when it is missing', async () => {
+      const enc = new PluginEncoder({ sequenceLength: 3, stride: 1, crossPieces: true });
+      enc.fit(pieces);
+      await save(enc);
+      const loaded = await loadCheckpoint(tmp, 'e', { registry: withPlugin() });
+      expect(loaded.encoder).toBeInstanceOf(PluginEncoder);
+      expect(loaded.encoder.vocabulary).toEqual(enc.vocabulary);
+      loaded.model.dispose();
+      await expect(loadCheckpoint(tmp, 'e')).rejects.toThrow("the checkpoint's encoder type 'plugin-scalar' is not known here; load the plugin that provides it");
+    });
+
+    it('saved options are validated (an edited encoder.json is named, not cast) and new options get their defaults', async () => {
+      await save(encoder(), { sequenceLength: 3, stride: -1, crossPieces: true });
+      await expect(loadCheckpoint(tmp, 'e')).rejects.toThrow(/encoder\.json: encoder\.options\.stride: -1 is out of range \(1 ≤ stride ≤ 100000\)/);
+      await save(encoder(), { sequenceLength: 3 });
+      const loaded = await loadCheckpoint(tmp, 'e');
+      expect((loaded.encoder as SeedScalarEncoder).options).toEqual({ sequenceLength: 3, stride: 1, crossPieces: true });
+      loaded.model.dispose();
     });
   });
 });

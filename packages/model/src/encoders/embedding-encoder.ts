@@ -1,11 +1,14 @@
-import { OptionReader, type StageFactory, type TensorData } from '@piano-lstm/core';
-import { readWindowOptions } from './seed-scalar-encoder';
-import { TokenEncoder, type WindowOptions } from './token-encoder';
+import { defineOptions, optionsParser, type OptionsOf, type StageFactory, type TensorData } from '@piano-lstm/core';
+import { windowOptions } from './token-encoder';
+import { TokenEncoder } from './token-encoder';
 
-export interface EmbeddingEncoderOptions extends WindowOptions {
-  /** Width of the learned embedding the model builds in front of its LSTMs. */
-  dim: number;
-}
+/** The embedding width every integer-input encoder asks the model for. */
+export const EMBEDDING_DIM = defineOptions({
+  dim: { type: 'int', default: 64, min: 1, max: 4096, description: "embedding width the model builds in front of its LSTMs (the model's embedding: 0 takes it)" },
+});
+
+const EMBEDDING_OPTIONS = { ...windowOptions(false), ...EMBEDDING_DIM };
+export type EmbeddingEncoderOptions = OptionsOf<typeof EMBEDDING_OPTIONS>;
 
 /** Integer ids `[n, T]` into a learned embedding; sparse integer targets `[n]`. */
 export class EmbeddingEncoder extends TokenEncoder {
@@ -40,11 +43,7 @@ export const embeddingEncoderFactory: StageFactory<EmbeddingEncoder, EmbeddingEn
   stage: 'Encoder',
   type: 'embedding',
   description: 'integer ids into a learned embedding (dim), sparse targets; far less memory than one-hot',
-  parseOptions(raw, path) {
-    const r = new OptionReader(raw, path);
-    const o = { ...readWindowOptions(r, { crossPieces: false }), dim: r.int('dim', { default: 64, min: 1, max: 4096 }) };
-    r.done();
-    return o;
-  },
+  options: EMBEDDING_OPTIONS,
+  parseOptions: optionsParser(EMBEDDING_OPTIONS),
   create: (options) => new EmbeddingEncoder(options),
 };

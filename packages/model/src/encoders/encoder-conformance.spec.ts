@@ -1,20 +1,119 @@
-import type { Piece } from '@piano-lstm/core';
+import { Rng, silentLogger, type Piece, type StageFactory } from '@piano-lstm/core';
+import { modelRegistry } from '../model-module';
 import { EmbeddingEncoder } from './embedding-encoder';
 import { SeedScalarEncoder } from './seed-scalar-encoder';
 import type { TokenEncoder, WindowOptions } from './token-encoder';
+
+const registry = modelRegistry();
+const context = { rng: new Rng(1), log: silentLogger, baseDir: process.cwd() };
+
+/** Timed tokens: the rhythm encoders need them, the token encoders take them as opaque strings. */
+const timed: Piece[] = [
+  { path: 'a.mid', tokens: ['C4|0|1/2', 'E4|1/2|1/2', 'G4|1/2|1/2', '0.4.7|1/2|1', 'C4|1|1/2', 'E4|1/2|1/2', 'G4|1/2|1/2', 'C5|1/2|2'] },
+  { path: 'b.mid', tokens: ['A3|0|1', 'C4|1|1/3', 'E4|1/3|1/3', 'A3|1/3|1/3', 'C4|1/3|1', 'E4|1|1', 'G4|1/2|1/2'] },
+];
+
+function create(factory: StageFactory, raw: Record<string, unknown>): TokenEncoder {
+  return factory.create(factory.parseOptions(raw, 'encoder.options'), context) as TokenEncoder;
+}
+
+/**
+ * Every registered Encoder passes this suite (a new encoder type joins it by registering); the
+ * list is pinned so that an encoder dropped from the module is noticed too.
+ */
+describe('the registered encoders', () => {
+  it('are all five', () => {
+    expect(registry.types('Encoder')).toEqual(['compound', 'embedding', 'events', 'multi-head', 'seed-scalar']);
+  });
+});
+
+describe.each(registry.list('Encoder').map((factory) => ({ type: factory.type, factory })))('Encoder conformance: $type', ({ factory }) => {
+  const T = 3;
+  const make = (o: Record<string, unknown> = {}) => create(factory, { sequenceLength: T, stride: 1, ...o });
+  const fitted = () => {
+    const enc = make();
+    enc.fit(timed);
+    return enc;
+  };
+
+  it('builds a vocabulary of distinct entries from the pieces', () => {
+    const enc = fitted();
+    expect(enc.vocabSize).toBeGreaterThan(1);
+    expect(enc.vocabulary).toHaveLength(enc.vocabSize);
+    expect(new Set(enc.vocabulary).size).toBe(enc.vocabSize);
+  });
+
+  it('comes back from its saved spec through the registry, options validated, with the same ids', () => {
+    const enc = fitted();
+    const spec = enc.spec();
+    expect(spec.type).toBe(factory.type);
+    const again = create(factory, spec.options);
+    again.restore(spec.vocabulary);
+    expect(again.vocabulary).toEqual(enc.vocabulary);
+    expect(again.encode(timed[1].tokens).ids).toEqual(enc.encode(timed[1].tokens).ids);
+    expect(() => factory.parseOptions({ ...spec.options, sequenceLength: 0 }, 'encoder.options')).toThrow('encoder.options.sequenceLength: 0 is out of range');
+  });
+
+  it('windows lazily and batches with the shapes its kinds declare', () => {
+    const enc = fitted();
+    const w = enc.windows(timed);
+    expect(w.count).toBeGreaterThan(0);
+    expect(w.unknownTokens).toBe(0);
+    const b = enc.batch(w, [0, w.count - 1]);
+    expect(b.size).toBe(2);
+    const heads = enc.multiHead?.heads.length;
+    const perStep = enc.inputKind === 'scalar' ? 1 : (heads ?? 1);
+    expect(b.inputs.shape).toEqual(enc.inputKind === 'scalar' || heads ? [2, T, perStep] : [2, T]);
+    expect(b.inputs.dtype).toBe(enc.inputKind === 'scalar' ? 'float32' : 'int32');
+    expect(b.inputs.data.length).toBe(2 * T * perStep);
+    expect(b.targets.shape).toEqual(enc.targetKind === 'onehot' ? [2, enc.vocabSize] : [2]);
+  });
+
+  it('says what the model needs: an embedding width for integer inputs, per-head sizes that sum to the vocabulary', () => {
+    const enc = fitted();
+    if (enc.inputKind === 'index') expect(enc.embeddingDim).toBeGreaterThan(0);
+    else expect(enc.embeddingDim).toBeUndefined();
+    const layout = enc.multiHead;
+    if (!layout) return;
+    expect(layout.heads.reduce((n, h) => n + h.size, 0)).toBe(enc.vocabSize);
+    for (const h of layout.heads) expect(h.dim).toBeGreaterThan(0);
+    const local = layout.heads.map((h) => h.size - 1);
+    expect(layout.split(layout.join(local))).toEqual(local);
+  });
+
+  it('reports tokens it cannot encode instead of throwing, and counts them when windowing', () => {
+    const enc = fitted();
+    expect(enc.encode(['not-a-token']).unknown.length).toBeGreaterThan(0);
+    const w = enc.windows([{ path: 'x', tokens: [...timed[0].tokens.slice(0, 4), 'not-a-token', ...timed[0].tokens.slice(4)] }]);
+    expect(w.unknownTokens).toBeGreaterThan(0);
+  });
+
+  it('builds generation input for id sequences and decodes ids, refusing ids outside the vocabulary', () => {
+    const enc = fitted();
+    const ids = enc.encode(timed[0].tokens).ids.slice(0, T);
+    const x = enc.input([ids, ids]);
+    expect(x.shape.slice(0, 2)).toEqual([2, T]);
+    expect(enc.decode(ids)).toHaveLength(T);
+    expect(() => enc.decode([enc.multiHead ? Number.MAX_SAFE_INTEGER : enc.vocabSize + 5])).toThrow(RangeError);
+  });
+
+  it('refuses to window before it has a vocabulary, saying what to call', () => {
+    expect(() => make().windows(timed)).toThrow(/fit\(pieces\) or restore/);
+  });
+});
 
 const pieces: Piece[] = [
   { path: 'a.mid', tokens: ['C4', 'E4', 'G4', '0.4.7', 'C4', 'E4', 'G4', 'C5', 'B4', 'C5'] },
   { path: 'b.mid', tokens: ['A3', 'C4', 'E4', 'A3', 'C4', 'E4', '9.0.4'] },
 ];
 
-/** Every encoder passes the same suite; only tensor layout differs. */
+/** The token encoders' windowing, exactly the seed's (the rhythm encoders window their own units). */
 const implementations: { name: string; make: (o: WindowOptions) => TokenEncoder }[] = [
   { name: 'seed-scalar', make: (o) => new SeedScalarEncoder(o) },
   { name: 'embedding', make: (o) => new EmbeddingEncoder({ ...o, dim: 4 }) },
 ];
 
-describe.each(implementations)('Encoder conformance: $name', ({ make }) => {
+describe.each(implementations)('token encoder windows: $name', ({ make }) => {
   const T = 4;
 
   it('builds the vocabulary as the sorted distinct tokens (like Python sorted(set(notes)))', () => {

@@ -1,5 +1,5 @@
-import { OptionReader, type StageFactory, type TensorData } from '@piano-lstm/core';
-import { TokenEncoder, type WindowOptions } from './token-encoder';
+import { optionsParser, type StageFactory, type TensorData } from '@piano-lstm/core';
+import { TokenEncoder, windowOptions, type WindowOptions } from './token-encoder';
 
 export type SeedScalarOptions = WindowOptions;
 
@@ -29,23 +29,13 @@ export class SeedScalarEncoder extends TokenEncoder {
   }
 }
 
-export function readWindowOptions(r: OptionReader, defaults: { crossPieces: boolean }): WindowOptions {
-  return {
-    sequenceLength: r.int('sequenceLength', { default: 100, min: 1, max: 100_000 }),
-    stride: r.int('stride', { default: 1, min: 1, max: 100_000 }),
-    crossPieces: r.boolean('crossPieces', { default: defaults.crossPieces }),
-  };
-}
+const SEED_SCALAR_OPTIONS = windowOptions(true);
 
 export const seedScalarEncoderFactory: StageFactory<SeedScalarEncoder, SeedScalarOptions> = {
   stage: 'Encoder',
   type: 'seed-scalar',
   description: 'the seed: index/n_vocab floats in [n,T,1], one-hot targets, windows over the concatenated corpus',
-  parseOptions(raw, path) {
-    const r = new OptionReader(raw, path);
-    const o = readWindowOptions(r, { crossPieces: true });
-    r.done();
-    return o;
-  },
+  options: SEED_SCALAR_OPTIONS,
+  parseOptions: optionsParser(SEED_SCALAR_OPTIONS),
   create: (options) => new SeedScalarEncoder(options),
 };

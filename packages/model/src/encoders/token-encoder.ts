@@ -1,12 +1,20 @@
-import { InputError, type EncodedBatch, type Encoder, type MultiHeadLayout, type Piece, type TensorData, type WindowSet } from '@piano-lstm/core';
+import { InputError, defineOptions, type OptionsOf, type EncodedBatch, type Encoder, type MultiHeadLayout, type Piece, type TensorData, type WindowSet } from '@piano-lstm/core';
 import { IdWindowSet } from './window-set';
 
-export interface WindowOptions {
-  sequenceLength: number;
-  stride: number;
-  /** Window over the concatenation of all pieces (the seed's behaviour) instead of each piece alone. */
-  crossPieces: boolean;
+/** The options every token encoder reads; `crossPieces` defaults differ (the seed windows across pieces). */
+export function windowOptions(crossPieces: boolean) {
+  return defineOptions({
+    sequenceLength: { type: 'int', default: 100, min: 1, max: 100_000, description: "window length T (the seed's 100)" },
+    stride: { type: 'int', default: 1, min: 1, max: 100_000, description: 'step between window starts' },
+    crossPieces: {
+      type: 'boolean',
+      default: crossPieces,
+      description: 'window over the concatenation of all pieces (crossing piece ends, as the seed) instead of within each piece',
+    },
+  });
 }
+
+export type WindowOptions = OptionsOf<ReturnType<typeof windowOptions>>;
 
 /** What `vocab.json` and checkpoints store about an encoder, enough to rebuild it. */
 export interface EncoderSpec {

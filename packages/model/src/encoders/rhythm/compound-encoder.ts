@@ -1,12 +1,14 @@
-import { InputError, formatTimedToken, type Piece, type TensorData, type TimedEvent, type TimedToken } from '@piano-lstm/core';
+import { InputError, defineOptions, type OptionsOf, formatTimedToken, type Piece, type TensorData, type TimedEvent, type TimedToken } from '@piano-lstm/core';
 import { TokenEncoder } from '../token-encoder';
 import type { IdWindowSet } from '../window-set';
-import { indexInput, normaliseTimed, parseTimed, pitchKeys, type RhythmCounts, type RhythmOptions } from './rhythm-options';
+import { indexInput, normaliseTimed, parseTimed, pitchKeys, RHYTHM_OPTIONS, type RhythmCounts, type RhythmOptions } from './rhythm-options';
 
-export interface CompoundOptions extends RhythmOptions {
-  /** Tokens seen fewer times in the training pieces are mapped to the nearest frequent token. */
-  minCount: number;
-}
+export const COMPOUND_OPTIONS = {
+  ...RHYTHM_OPTIONS,
+  ...defineOptions({ minCount: { type: 'int', default: 1, min: 1, max: 1_000_000, description: 'tokens seen fewer times map to the nearest frequent one (same pitch first, then closest rhythm)' } }),
+};
+
+export type CompoundOptions = OptionsOf<typeof COMPOUND_OPTIONS>;
 
 /**
  * One vocabulary item per `pitch|gap|duration[|velocity]` combination: the simplest rhythm path

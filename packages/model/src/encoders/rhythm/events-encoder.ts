@@ -1,12 +1,14 @@
-import { InputError, type Piece, type TensorData, type TimedEvent } from '@piano-lstm/core';
+import { InputError, defineOptions, type OptionsOf, type Piece, type TensorData, type TimedEvent } from '@piano-lstm/core';
 import { TokenEncoder } from '../token-encoder';
 import type { IdWindowSet } from '../window-set';
-import { indexInput, normaliseTimed, parseTimed, pitchKeys, pitchName, type RhythmCounts, type RhythmOptions } from './rhythm-options';
+import { indexInput, normaliseTimed, parseTimed, pitchKeys, pitchName, RHYTHM_OPTIONS, type RhythmCounts } from './rhythm-options';
 
-export interface EventsOptions extends RhythmOptions {
-  /** Longest TIME_SHIFT in grid steps; longer waits are several shifts. */
-  maxShift: number;
-}
+export const EVENTS_OPTIONS = {
+  ...RHYTHM_OPTIONS,
+  ...defineOptions({ maxShift: { type: 'int', default: 12, min: 1, max: 10_000, description: 'longest TIME_SHIFT in grid steps; longer waits are several shifts' } }),
+};
+
+export type EventsOptions = OptionsOf<typeof EVENTS_OPTIONS>;
 
 const ON = 'NOTE_ON:';
 const OFF = 'NOTE_OFF:';

@@ -1,15 +1,18 @@
-import { InputError, formatTimedToken, type MultiHeadLayout, type Piece, type TensorData, type TimedEvent } from '@piano-lstm/core';
+import { InputError, defineOptions, type OptionsOf, formatTimedToken, type MultiHeadLayout, type Piece, type TensorData, type TimedEvent } from '@piano-lstm/core';
 import { TokenEncoder } from '../token-encoder';
 import type { IdWindowSet } from '../window-set';
 import { timedEvents } from './compound-encoder';
-import { compareValues, fractionValue, normaliseTimed, parseTimed, pitchKeys, type RhythmCounts, type RhythmOptions } from './rhythm-options';
+import { compareValues, fractionValue, normaliseTimed, parseTimed, pitchKeys, RHYTHM_OPTIONS, type RhythmCounts } from './rhythm-options';
 
-export interface MultiHeadOptions extends RhythmOptions {
-  /** A fourth head for velocity (the source must write velocities: source.options.velocity > 0). */
-  velocity: boolean;
-  /** Embedding width of the gap, duration and velocity heads (`dim` is the pitch head's). */
-  rhythmDim: number;
-}
+export const MULTI_HEAD_OPTIONS = {
+  ...RHYTHM_OPTIONS,
+  ...defineOptions({
+    velocity: { type: 'boolean', default: false, description: 'a fourth head for velocity (needs source.options.velocity)' },
+    rhythmDim: { type: 'int', default: 16, min: 1, max: 4096, description: "embedding width of the gap, duration and velocity heads (dim is the pitch head's)" },
+  }),
+};
+
+export type MultiHeadOptions = OptionsOf<typeof MULTI_HEAD_OPTIONS>;
 
 export const HEAD_NAMES = ['pitch', 'gap', 'duration', 'velocity'] as const;
 export type HeadName = (typeof HEAD_NAMES)[number];

@@ -120,7 +120,7 @@ describe('multi-head encoder', () => {
     enc.fit(pieces);
     const model = buildMultiHead(
       { layers: [8], dense: [], denseActivation: 'linear', dropout: 0, recurrentDropout: 0, batchNorm: false, dropoutAfter: 'inner-lstms', embedding: 0, lstm: 'layers', optimizer: 'adam' },
-      { vocabSize: enc.vocabSize, sequenceLength: T, inputKind: 'index', targetKind: 'onehot', embeddingDim: 4, heads: enc.heads.map((h, i) => ({ name: h.name, size: h.size, dim: h.dim })) },
+      { vocabSize: enc.vocabSize, sequenceLength: T, inputKind: 'index', targetKind: 'onehot', embeddingDim: 4, heads: enc.heads.map((h) => ({ name: h.name, size: h.size, dim: h.dim })) },
       new Rng(1),
     );
     const b = enc.batch(enc.windows(pieces), [0, 1, 2]);

@@ -1,29 +1,18 @@
-import { OptionReader, parseTimedToken, type TensorData, type TimedToken } from '@piano-lstm/core';
-import { readWindowOptions } from '../seed-scalar-encoder';
-import type { WindowOptions } from '../token-encoder';
+import { defineOptions, parseTimedToken, type OptionsOf, type TensorData, type TimedToken } from '@piano-lstm/core';
+import { EMBEDDING_DIM } from '../embedding-encoder';
+import { windowOptions } from '../token-encoder';
 
 /** Options every rhythm encoder reads. Times are in quarters; `grid` is steps per quarter. */
-export interface RhythmOptions extends WindowOptions {
-  /** Embedding width (of the pitch head for multi-head). */
-  dim: number;
-  /** Gaps and durations are snapped to multiples of 1/grid quarter; durations are at least one step. */
-  grid: number;
-  /** Longer gaps (long rests, a late first note) are clamped to this and counted. */
-  maxGap: number;
-  /** Longer durations are clamped to this and counted. */
-  maxDuration: number;
-}
-
-export function readRhythmOptions(r: OptionReader): RhythmOptions {
-  const o = {
-    ...readWindowOptions(r, { crossPieces: false }),
-    dim: r.int('dim', { default: 64, min: 1, max: 4096 }),
-    grid: r.int('grid', { default: 12, min: 1, max: 960 }),
-    maxGap: r.number('maxGap', { default: 8, min: 0, minExclusive: true, max: 1024 }),
-    maxDuration: r.number('maxDuration', { default: 8, min: 0, minExclusive: true, max: 1024 }),
-  };
-  return o;
-}
+export const RHYTHM_OPTIONS = {
+  ...windowOptions(false),
+  ...EMBEDDING_DIM,
+  ...defineOptions({
+    grid: { type: 'int', default: 12, min: 1, max: 960, description: 'steps per quarter: gaps and durations snap to 1/grid quarter, durations are at least one step' },
+    maxGap: { type: 'number', default: 8, min: 0, minExclusive: true, max: 1024, description: 'longer gaps (quarters; long rests, a late first note) are clamped to this and counted' },
+    maxDuration: { type: 'number', default: 8, min: 0, minExclusive: true, max: 1024, description: 'longer durations (quarters) are clamped to this and counted' },
+  }),
+};
+export type RhythmOptions = OptionsOf<typeof RHYTHM_OPTIONS>;
 
 /** Counts of what encoding had to change, reported beside `unknownTokens`. */
 export interface RhythmCounts {
