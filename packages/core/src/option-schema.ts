@@ -75,8 +75,22 @@ export function defineOptions<const S extends OptionsSchema>(schema: S): S {
   return schema;
 }
 
+type DefaultOf<D> = D extends { type: 'int' | 'number' }
+  ? number
+  : D extends { type: 'string'; choices: readonly (infer C extends string)[] }
+    ? C
+    : D extends { type: 'string' }
+      ? string
+      : D extends { type: 'boolean' }
+        ? boolean
+        : D extends { type: 'int[]' | 'number[]' }
+          ? readonly number[]
+          : D extends { type: 'string[]' }
+            ? readonly string[]
+            : never;
+
 /** The same declaration with other defaults (builders that differ only in them). */
-export function withDefaults<S extends OptionsSchema>(schema: S, defaults: { [K in keyof S]?: S[K] extends { default?: infer V } ? V : never }): S {
+export function withDefaults<S extends OptionsSchema>(schema: S, defaults: { [K in keyof S]?: DefaultOf<S[K]> }): S {
   const out: Record<string, OptionDecl> = { ...schema };
   for (const [key, value] of Object.entries(defaults)) out[key] = { ...out[key], default: value } as OptionDecl;
   return out as S;

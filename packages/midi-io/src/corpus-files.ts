@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, InputError, type OptionReader, type SkippedFile } from '@piano-lstm/core';
+import { ConfigError, InputError, defineOptions, type SkippedFile } from '@piano-lstm/core';
 import { BUILTIN_PREFIX, builtinCorpusFiles } from './classical-mini';
 import { PART_PATTERN, type PartSelection } from './parse-midi-tokens';
 
@@ -91,15 +91,25 @@ export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]
 }
 
 /** The `part` option of a NoteSource: `first`, `first-notes`, `merge`, `program:<0-127>` or `track:<n>`. */
-export function readPartOption(r: OptionReader): PartSelection {
-  const part = r.string('part', { default: 'first' });
+/** The `part` option both sources read, declared once. */
+export const PART_OPTION = defineOptions({
+  part: {
+    type: 'string',
+    default: 'first',
+    description: "first: music21's parts[0] (the seed's data); first-notes: the first part with notes; program:<n>: GM program n; track:<n>: the n-th MTrk (1-based); merge: every track",
+  },
+});
+
+/** `part` must name a selection (the declaration only knows it is a string). */
+export function checkPartOption(part: string, path: string): PartSelection {
+  const at = path ? `${path}.part` : 'part';
   if (!PART_PATTERN.test(part)) {
-    throw new ConfigError(r.keyPath('part'), `'${part}' is not a part selection (use first, first-notes, merge, program:<0-127> or track:<n>)`);
+    throw new ConfigError(at, `'${part}' is not a part selection (use first, first-notes, merge, program:<0-127> or track:<n>)`);
   }
   const program = /^program:(\d+)$/.exec(part);
-  if (program && Number(program[1]) > 127) throw new ConfigError(r.keyPath('part'), `program ${program[1]} is out of range (0 ≤ program ≤ 127)`);
+  if (program && Number(program[1]) > 127) throw new ConfigError(at, `program ${program[1]} is out of range (0 ≤ program ≤ 127)`);
   const track = /^track:(\d+)$/.exec(part);
-  if (track && Number(track[1]) < 1) throw new ConfigError(r.keyPath('part'), `tracks are numbered from 1 (got ${track[1]})`);
+  if (track && Number(track[1]) < 1) throw new ConfigError(at, `tracks are numbered from 1 (got ${track[1]})`);
   return part as PartSelection;
 }
 

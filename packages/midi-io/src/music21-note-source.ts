@@ -4,16 +4,17 @@ import * as path from 'node:path';
 import {
   Corpus,
   NoteSource,
-  OptionReader,
   Piece,
   SkippedFile,
   StageContext,
   StageFactory,
   TimedEvent,
+  defineOptions,
+  optionsParser,
   silentLogger,
   writeFileAtomic,
 } from '@piano-lstm/core';
-import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
+import { checkPartOption, corpusInputs, emptyPieceReason, noUsableNotesError, PART_OPTION } from './corpus-files';
 import { MidiReadError } from './midi-reader';
 import { Music21Options, parseMidiTokens } from './parse-midi-tokens';
 
@@ -155,19 +156,21 @@ function readCache(file: string): CacheEntry | undefined {
   }
 }
 
-export function parseMusic21Options(raw: unknown, at: string): Music21SourceOptions {
-  const r = new OptionReader(raw, at);
-  const part = readPartOption(r);
-  const ties = r.string('ties', { default: 'split', choices: ['split', 'merge'] }) as 'split' | 'merge';
-  const cache = r.boolean('cache', { default: true });
-  r.done();
-  return { part, ties, cache };
-}
+const MUSIC21_OPTIONS = {
+  ...PART_OPTION,
+  ...defineOptions({
+    ties: { type: 'string', default: 'split', choices: ['split', 'merge'], description: 'split: a note held across a bar line gives one token per tied piece (the reference); merge: one token per note' },
+    cache: { type: 'boolean', default: true, description: 'keep tokens per file in <cacheDir>/music21-tokens/, keyed by SHA-256 of the bytes + options + parser version' },
+  }),
+};
+
+export const parseMusic21Options = optionsParser(MUSIC21_OPTIONS, (o, at): Music21SourceOptions => ({ ...o, part: checkPartOption(o.part, at) }));
 
 export const music21SourceFactory: StageFactory<NoteSource, Music21SourceOptions> = {
   stage: 'NoteSource',
   type: 'music21',
   description: "MIDI files → music21 10.5's tokens (pitch names, chord normal order); builtin:classical-mini ships a corpus",
+  options: MUSIC21_OPTIONS,
   parseOptions: parseMusic21Options,
   create: (options, context) => new Music21NoteSource(options, context),
 };

@@ -1,4 +1,4 @@
-import { ConfigError, InputError, OptionReader, Sink, SinkWriteOptions, StageFactory, TIMED_TOKEN_SEPARATOR, writeFileAtomic } from '@piano-lstm/core';
+import { ConfigError, InputError, defineOptions, optionsParser, Sink, SinkWriteOptions, StageFactory, TIMED_TOKEN_SEPARATOR, writeFileAtomic } from '@piano-lstm/core';
 import { Midi } from '@tonejs/midi';
 import { keyOfPitchName } from './music21-spelling';
 
@@ -61,19 +61,21 @@ export class SeedMidiSink implements Sink {
   }
 }
 
-export function parseSeedMidiOptions(raw: unknown, at: string): SeedMidiOptions {
-  const r = new OptionReader(raw, at);
-  const step = r.number('step', { default: 0.5, min: 0, minExclusive: true, max: 64 });
-  const noteLength = r.number('noteLength', { default: 1, min: 0, minExclusive: true, max: 64 });
-  r.done();
-  if (!Number.isFinite(step * PPQ)) throw new ConfigError(`${at}.step`, `${step} is not a usable step`);
-  return { step, noteLength };
-}
+const SEED_MIDI_OPTIONS = defineOptions({
+  step: { type: 'number', default: 0.5, min: 0, minExclusive: true, max: 64, description: 'quarters between consecutive tokens (the seed: 0.5)' },
+  noteLength: { type: 'number', default: 1, min: 0, minExclusive: true, max: 64, description: "length of every note in quarters (the seed relies on music21's default 1.0)" },
+});
+
+export const parseSeedMidiOptions = optionsParser(SEED_MIDI_OPTIONS, (o, at): SeedMidiOptions => {
+  if (!Number.isFinite(o.step * PPQ)) throw new ConfigError(`${at}.step`, `${o.step} is not a usable step`);
+  return o;
+});
 
 export const seedMidiSinkFactory: StageFactory<Sink, SeedMidiOptions> = {
   stage: 'Sink',
   type: 'seed-midi',
   description: 'tokens → one piano track, 120 bpm, a token every 0.5 quarter, notes 1 quarter long (the seed)',
+  options: SEED_MIDI_OPTIONS,
   parseOptions: parseSeedMidiOptions,
   create: (options) => new SeedMidiSink(options),
 };

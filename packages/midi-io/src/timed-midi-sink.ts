@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { Midi } from '@tonejs/midi';
 import {
   InputError,
-  OptionReader,
+  defineOptions,
+  optionsParser,
   parseTimedToken,
   writeFileAtomic,
   type Sink,
@@ -144,22 +145,24 @@ function tempoOf(file: string, fallback: number): number {
   }
 }
 
-export function parseTimedMidiOptions(raw: unknown, at: string): TimedMidiOptions {
-  const r = new OptionReader(raw, at);
-  const o: TimedMidiOptions = {
-    tempo: r.number('tempo', { default: 120, min: 1, max: 1000 }),
-    tempoFrom: r.string('tempoFrom', { default: 'primer' }),
-    velocity: r.int('velocity', { default: 90, min: 1, max: 127 }),
-    program: r.int('program', { default: 0, min: 0, max: 127 }),
-  };
-  r.done();
-  return o;
-}
+const TIMED_MIDI_OPTIONS = defineOptions({
+  tempo: { type: 'number', default: 120, min: 1, max: 1000, description: 'beats per minute' },
+  tempoFrom: {
+    type: 'string',
+    default: 'primer',
+    description: "primer: the MIDI primer's first tempo when there is one, else tempo; tempo: always tempo; a path: that MIDI file's first tempo (relative to the YAML)",
+  },
+  velocity: { type: 'int', default: 90, min: 1, max: 127, description: 'for events without a velocity' },
+  program: { type: 'int', default: 0, min: 0, max: 127, description: 'GM program of the track' },
+});
+
+export const parseTimedMidiOptions: (raw: unknown, at: string) => TimedMidiOptions = optionsParser(TIMED_MIDI_OPTIONS);
 
 export const timedMidiSinkFactory: StageFactory<Sink, TimedMidiOptions> = {
   stage: 'Sink',
   type: 'timed-midi',
   description: 'timed events → one piano track with the generated onsets, durations and velocities (tempo from the MIDI primer, the tempo option or a file)',
+  options: TIMED_MIDI_OPTIONS,
   parseOptions: parseTimedMidiOptions,
   create: (options, context) => new TimedMidiSink(options, context),
 };

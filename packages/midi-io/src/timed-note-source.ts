@@ -1,5 +1,6 @@
 import {
-  OptionReader,
+  defineOptions,
+  optionsParser,
   silentLogger,
   type Corpus,
   type NoteSource,
@@ -9,7 +10,7 @@ import {
   type StageFactory,
   type TimedEvent,
 } from '@piano-lstm/core';
-import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
+import { checkPartOption, corpusInputs, emptyPieceReason, noUsableNotesError, PART_OPTION } from './corpus-files';
 import { MidiReadError } from './midi-reader';
 import { parseTimedNotes, type TimedOptions } from './timed-notes';
 
@@ -76,20 +77,27 @@ export class TimedNoteSource implements NoteSource {
   }
 }
 
-export function parseTimedOptions(raw: unknown, at: string): TimedSourceOptions {
-  const r = new OptionReader(raw, at);
-  const part = readPartOption(r);
-  const grid = r.int('grid', { default: 12, min: 1, max: 960 });
-  const chords = r.string('chords', { default: 'split', choices: ['group', 'split'] }) as TimedOptions['chords'];
-  const velocity = r.int('velocity', { default: 0, min: 0, max: 127 });
-  r.done();
-  return { part, grid, chords, velocity };
-}
+const TIMED_SOURCE_OPTIONS = {
+  ...PART_OPTION,
+  ...defineOptions({
+    grid: { type: 'int', default: 12, min: 1, max: 960, description: 'steps per quarter (12 holds sixteenths and eighth triplets)' },
+    chords: {
+      type: 'string',
+      default: 'split',
+      choices: ['group', 'split'],
+      description: "split: one event per note, lowest first, gap 0 inside a chord; group: notes struck together with one duration become the seed's chord token",
+    },
+    velocity: { type: 'int', default: 0, min: 0, max: 127, description: 'number of velocity buckets (0: no velocity in the tokens); a bucket is written as its middle value' },
+  }),
+};
+
+export const parseTimedOptions = optionsParser(TIMED_SOURCE_OPTIONS, (o, at): TimedSourceOptions => ({ ...o, part: checkPartOption(o.part, at) }));
 
 export const timedSourceFactory: StageFactory<NoteSource, TimedSourceOptions> = {
   stage: 'NoteSource',
   type: 'timed',
   description: 'MIDI files → rhythm-aware tokens pitch|gap|duration[|velocity] on a grid (default 1/12 quarter), with Piece.events',
+  options: TIMED_SOURCE_OPTIONS,
   parseOptions: parseTimedOptions,
   create: (options, context) => new TimedNoteSource(options, context),
 };

@@ -27,7 +27,7 @@ export {
 export { MultiHeadModelBuilder, multiHeadModelFactory, buildMultiHead } from './builders/multi-head-builder';
 export { HeadEmbedding, HeadSoftmax } from './builders/multi-head-layers';
 export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
-export { buildStack, readStackOptions, type StackOptions } from './builders/lstm-stack';
+export { buildStack, checkStackOptions, STACK_OPTIONS, type StackOptions } from './builders/lstm-stack';
 export { checkLstmKind, createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';
 export { createOptimizer, describeOptimizer, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
 export { DropoutNoise, SeededDropout, attachNoise, noiseOf } from './builders/dropout-noise';

@@ -9,6 +9,6 @@ export {
   type TrainResult,
   type EpochMetrics,
 } from './supervised-trainer';
-export { parseSupervisedOptions, resolveMode, MONITORS, type SupervisedOptions, type CheckpointOptions, type EarlyStoppingOptions, type Monitor } from './supervised-options';
+export { parseSupervisedOptions, SUPERVISED_OPTIONS, resolveMode, MONITORS, type SupervisedOptions, type CheckpointOptions, type EarlyStoppingOptions, type Monitor } from './supervised-options';
 export { formatTemplate, templateFields } from './filename-template';
 export { interruptOnSigint } from './interrupt';

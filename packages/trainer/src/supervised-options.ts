@@ -1,4 +1,4 @@
-import { ConfigError, OptionReader } from '@piano-lstm/core';
+import { ConfigError, defineOptions, optionsParser, type OptionsOf } from '@piano-lstm/core';
 import { OPTIMIZERS, type OptimizerName } from '@piano-lstm/model';
 import { formatTemplate, templateFields } from './filename-template';
 
@@ -51,38 +51,62 @@ export interface SupervisedOptions {
 
 const MODES = ['min', 'max', 'auto'] as const;
 
-export function parseSupervisedOptions(raw: unknown, path: string): SupervisedOptions {
-  const r = new OptionReader(raw, path);
-  const o: SupervisedOptions = {
-    epochs: r.int('epochs', { default: 200, min: 1, max: 1_000_000 }),
-    batchSize: r.int('batchSize', { default: 64, min: 1, max: 65_536 }),
-    shuffle: r.boolean('shuffle', { default: true }),
-    optimizer: r.string('optimizer', { choices: OPTIMIZERS }) as OptimizerName | undefined,
-    learningRate: r.number('learningRate', { min: 0, minExclusive: true, max: 10 }),
-    clipNorm: r.number('clipNorm', { min: 0, minExclusive: true }),
-    clipValue: r.number('clipValue', { min: 0, minExclusive: true }),
-    validation: { pieces: 0 },
-    checkpoint: undefined as unknown as CheckpointOptions,
-    maxSteps: r.int('maxSteps', { min: 1 }),
-    progress: r.string('progress', { default: 'auto', choices: ['auto', 'bar', 'lines'] }) as SupervisedOptions['progress'],
-    workers: r.int('workers', { default: 1, min: 1, max: 2 }),
-  };
-  const v = r.object('validation');
-  if (v) {
-    o.validation = { pieces: v.number('pieces', { default: 0, min: 0, max: 1, maxExclusive: true }) };
-    v.done();
-  }
+export const SUPERVISED_OPTIONS = defineOptions({
+  epochs: { type: 'int', default: 200, min: 1, max: 1_000_000, description: 'epochs in all (a resumed run continues up to this number)' },
+  batchSize: { type: 'int', default: 64, min: 1, max: 65_536, description: 'windows per gradient step; also the validation batch' },
+  shuffle: { type: 'boolean', default: true, description: 'reshuffle the window order every epoch, from the run seed' },
+  optimizer: { type: 'string', choices: OPTIMIZERS, defaultText: "the model's", description: 'replaces model.options.optimizer' },
+  learningRate: { type: 'number', min: 0, minExclusive: true, max: 10, defaultText: "the model's", description: 'replaces model.options.learningRate (defaults: rmsprop/adam 0.001, sgd 0.01)' },
+  clipNorm: { type: 'number', min: 0, minExclusive: true, defaultText: 'off', description: 'scale each gradient tensor to at most this L2 norm (Keras clipnorm)' },
+  clipValue: { type: 'number', min: 0, minExclusive: true, defaultText: 'off', description: 'clip each gradient element to ±value (Keras clipvalue); with both, norm first' },
+  maxSteps: { type: 'int', min: 1, defaultText: 'off', description: 'stop after this many batches since the run started (smoke tests, benchmarks)' },
+  progress: { type: 'string', default: 'auto', choices: ['auto', 'bar', 'lines'], description: 'auto: a live bar when stderr is a TTY and CI is unset, else one line per epoch' },
+  workers: { type: 'int', default: 1, min: 1, max: 2, description: 'data-parallel worker threads, each computing the gradient of half of every batch' },
+  validation: {
+    type: 'object',
+    description: 'a held-out split of whole pieces (no window leaks)',
+    options: { pieces: { type: 'number', default: 0, min: 0, max: 1, maxExclusive: true, description: 'fraction of whole pieces held out (0: off)' } },
+  },
+  checkpoint: {
+    type: 'object',
+    description: 'when and under which name checkpoints are written (as Keras ModelCheckpoint)',
+    options: {
+      monitor: { type: 'string', default: 'loss', choices: MONITORS, description: 'what "best" means' },
+      mode: { type: 'string', default: 'auto', choices: MODES, description: 'auto: max for accuracies, min for losses (as Keras)' },
+      saveBestOnly: { type: 'boolean', default: true, description: 'write a named checkpoint only when the monitored value improves' },
+      filename: { type: 'string', default: 'weights-improvement-{epoch:02d}-{loss:.4f}-bigger', description: 'folder name under checkpoints/ (a Keras-style template)' },
+      keepLast: { type: 'int', default: 0, min: 0, description: 'keep only the newest N named checkpoints (0: all); the best is never deleted' },
+      saveLast: { type: 'boolean', default: true, description: 'write checkpoints/last in epochs that write no named checkpoint, so resume loses nothing' },
+    },
+  },
+  earlyStopping: {
+    type: 'object',
+    optional: true,
+    description: 'present = on (earlyStopping: {} stops at the first epoch without improvement)',
+    options: {
+      monitor: { type: 'string', choices: MONITORS, defaultText: 'val_loss with a split, else loss', description: 'the value that must improve' },
+      mode: { type: 'string', default: 'auto', choices: MODES, description: 'auto: max for accuracies, min for losses' },
+      patience: { type: 'int', default: 0, min: 0, description: 'stop after this many epochs in a row without improvement (0: the first such epoch)' },
+      minDelta: { type: 'number', default: 0, min: 0, description: 'an improvement must exceed this' },
+    },
+  },
+  augment: {
+    type: 'object',
+    optional: true,
+    description: 'data augmentation',
+    options: {
+      transpose: { type: 'int[]', length: 2, min: -24, max: 24, defaultText: 'off', description: 'transpose each training piece by a random interval in [lo, hi] (inclusive) every epoch' },
+    },
+  },
+});
+
+export const parseSupervisedOptions = optionsParser(SUPERVISED_OPTIONS, checkSupervisedOptions);
+
+/** The rules that join several options: `val_*` needs a split, the filename template, augment bounds. */
+function checkSupervisedOptions(read: OptionsOf<typeof SUPERVISED_OPTIONS>, path: string): SupervisedOptions {
+  const { earlyStopping, augment, ...rest } = read;
+  const o: SupervisedOptions = rest;
   const hasVal = o.validation.pieces > 0;
-  const c = r.object('checkpoint') ?? new OptionReader({}, `${path}.checkpoint`);
-  o.checkpoint = {
-    monitor: c.string('monitor', { default: 'loss', choices: MONITORS }) as Monitor,
-    mode: c.string('mode', { default: 'auto', choices: MODES }) as CheckpointOptions['mode'],
-    saveBestOnly: c.boolean('saveBestOnly', { default: true }),
-    filename: c.string('filename', { default: 'weights-improvement-{epoch:02d}-{loss:.4f}-bigger' }),
-    keepLast: c.int('keepLast', { default: 0, min: 0 }),
-    saveLast: c.boolean('saveLast', { default: true }),
-  };
-  c.done();
   needsValidation(o.checkpoint.monitor, hasVal, `${path}.checkpoint.monitor`);
   for (const f of templateFields(o.checkpoint.filename)) {
     if (!['epoch', 'loss', 'val_loss', 'accuracy', 'val_accuracy'].includes(f)) {
@@ -94,28 +118,15 @@ export function parseSupervisedOptions(raw: unknown, path: string): SupervisedOp
   if (o.checkpoint.filename === 'last' && o.checkpoint.saveLast) {
     throw new ConfigError(`${path}.checkpoint.filename`, `'last' is the name of the resume checkpoint; choose another filename or set saveLast: false`);
   }
-  const e = r.object('earlyStopping');
-  if (e) {
-    o.earlyStopping = {
-      monitor: e.string('monitor', { default: hasVal ? 'val_loss' : 'loss', choices: MONITORS }) as Monitor,
-      mode: e.string('mode', { default: 'auto', choices: MODES }) as EarlyStoppingOptions['mode'],
-      patience: e.int('patience', { default: 0, min: 0 }),
-      minDelta: e.number('minDelta', { default: 0, min: 0 }),
-    };
-    e.done();
+  if (earlyStopping) {
+    o.earlyStopping = { ...earlyStopping, monitor: earlyStopping.monitor ?? (hasVal ? 'val_loss' : 'loss') };
     needsValidation(o.earlyStopping.monitor, hasVal, `${path}.earlyStopping.monitor`);
   }
-  const a = r.object('augment');
-  if (a) {
-    const t = a.numberArray('transpose', { length: 2, integer: true, min: -24, max: 24 });
-    a.done();
-    if (t) {
-      if (t[0] > t[1]) throw new ConfigError(`${path}.augment.transpose`, `[${t[0]}, ${t[1]}]: the lower bound must not exceed the upper`);
-      o.augment = { transpose: [t[0], t[1]] };
-    }
+  const t = augment?.transpose;
+  if (t) {
+    if (t[0] > t[1]) throw new ConfigError(`${path}.augment.transpose`, `[${t[0]}, ${t[1]}]: the lower bound must not exceed the upper`);
+    o.augment = { transpose: [t[0], t[1]] };
   }
-  r.done();
-  for (const k of ['optimizer', 'learningRate', 'clipNorm', 'clipValue', 'maxSteps'] as const) if (o[k] === undefined) delete o[k];
   return o;
 }
 

@@ -1,28 +1,27 @@
-import { ConfigError, OptionReader } from '@piano-lstm/core';
+import { ConfigError, defineOptions, type OptionsOf } from '@piano-lstm/core';
 
-export interface RepetitionPenaltyOptions {
-  /** Divides the probability of every token seen in the last `window` tokens (1 = off). */
-  penalty: number;
-  window: number;
-  /** Blocks a token that would complete an n-gram of this length already seen `maxRepeats` times (0 = off). */
-  ngram: number;
-  maxRepeats: number;
-}
+/** Every sampler's optional `repetitionPenalty` block (absent: off). */
+export const REPETITION_PENALTY_OPTIONS = defineOptions({
+  repetitionPenalty: {
+    type: 'object',
+    optional: true,
+    description: 'lowers or forbids the token that would continue a loop (give penalty > 1 or ngram ≥ 1)',
+    options: {
+      penalty: { type: 'number', default: 1, min: 1, max: 1000, description: 'divides the probability of every token seen in the last `window` tokens (1 = off)' },
+      window: { type: 'int', default: 32, min: 1, max: 100_000, description: 'how many recent tokens the penalty looks at' },
+      ngram: { type: 'int', default: 0, min: 0, max: 64, description: 'blocks a token that would complete an n-gram of this length seen maxRepeats times (0 = off)' },
+      maxRepeats: { type: 'int', default: 1, min: 1, max: 100_000, description: 'how often an n-gram may occur before it is blocked' },
+    },
+  },
+});
 
-export function readRepetitionPenalty(r: OptionReader): RepetitionPenaltyOptions | undefined {
-  const sub = r.object('repetitionPenalty');
-  if (!sub) return undefined;
-  const o: RepetitionPenaltyOptions = {
-    penalty: sub.number('penalty', { default: 1, min: 1, max: 1000 }),
-    window: sub.int('window', { default: 32, min: 1, max: 100_000 }),
-    ngram: sub.int('ngram', { default: 0, min: 0, max: 64 }),
-    maxRepeats: sub.int('maxRepeats', { default: 1, min: 1, max: 100_000 }),
-  };
-  sub.done();
-  if (o.penalty === 1 && o.ngram === 0) {
-    throw new ConfigError(sub.path, 'does nothing: set penalty > 1 (e.g. penalty: 1.5, window: 32) or ngram ≥ 1 (e.g. ngram: 4, maxRepeats: 1), or remove it');
+export type RepetitionPenaltyOptions = NonNullable<OptionsOf<typeof REPETITION_PENALTY_OPTIONS>['repetitionPenalty']>;
+
+/** A penalty block that changes nothing is a mistake worth naming. */
+export function checkRepetitionPenalty(o: RepetitionPenaltyOptions | undefined, path: string): void {
+  if (o && o.penalty === 1 && o.ngram === 0) {
+    throw new ConfigError(`${path}.repetitionPenalty`, 'does nothing: set penalty > 1 (e.g. penalty: 1.5, window: 32) or ngram ≥ 1 (e.g. ngram: 4, maxRepeats: 1), or remove it');
   }
-  return o;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { ConfigError, OptionReader, type Rng, type Sampler, type StageFactory } from '@piano-lstm/core';
-import { readRepetitionPenalty, RepetitionPenalty, type RepetitionPenaltyOptions } from './repetition-penalty';
+import { ConfigError, defineOptions, optionsParser, type OptionsSchema, type Rng, type Sampler, type StageFactory } from '@piano-lstm/core';
+import { checkRepetitionPenalty, REPETITION_PENALTY_OPTIONS, RepetitionPenalty, type RepetitionPenaltyOptions } from './repetition-penalty';
 
 export interface SamplerOptions {
   /** Temperature: 1 keeps the model's distribution, → 0 approaches argmax, 0 is argmax. */
@@ -149,57 +149,43 @@ export class TopPSampler extends BaseSampler {
   }
 }
 
-const readT = (r: OptionReader) => r.number('t', { default: 1, min: 0, max: 100 });
+const T = defineOptions({ t: { type: 'number', default: 1, min: 0, max: 100, description: 'temperature: 1 keeps the model’s distribution, 0 is argmax' } });
 
-function samplerFactory<O extends SamplerOptions>(
-  type: string,
-  description: string,
-  read: (r: OptionReader) => O,
-  make: (o: O) => Sampler,
-): StageFactory<Sampler, O> {
+function samplerFactory<O extends SamplerOptions>(type: string, description: string, own: OptionsSchema, make: (o: O) => Sampler): StageFactory<Sampler, O> {
+  const options = { ...own, ...REPETITION_PENALTY_OPTIONS };
   return {
     stage: 'Sampler',
     type,
     description,
-    parseOptions(raw, path) {
-      const r = new OptionReader(raw, path);
-      const o = read(r);
-      const penalty = readRepetitionPenalty(r);
-      r.done();
-      return (penalty ? { ...o, repetitionPenalty: penalty } : o) as O;
-    },
-    create: (options) => make(options),
+    options,
+    parseOptions: optionsParser(options, (o, path) => {
+      checkRepetitionPenalty(o.repetitionPenalty, path);
+      return o as unknown as O;
+    }),
+    create: (o) => make(o),
   };
 }
 
-export const argmaxSamplerFactory = samplerFactory(
-  'argmax',
-  'the seed: the most likely token (deterministic); optional repetitionPenalty',
-  () => ({}),
-  (o) => new ArgmaxSampler(o),
-);
+export const argmaxSamplerFactory = samplerFactory('argmax', 'the seed: the most likely token (deterministic); optional repetitionPenalty', {}, (o) => new ArgmaxSampler(o));
 
-export const temperatureSamplerFactory = samplerFactory(
+export const temperatureSamplerFactory = samplerFactory<SamplerOptions & { t: number }>(
   'temperature',
   'draw from p^(1/t) (t: 1 = the model, 0 = argmax); optional repetitionPenalty',
-  (r) => ({ t: readT(r) }),
+  T,
   (o) => new TemperatureSampler(o),
 );
 
-export const topKSamplerFactory = samplerFactory(
+export const topKSamplerFactory = samplerFactory<SamplerOptions & { t: number; k: number }>(
   'top-k',
   'draw among the k most likely tokens (k, t); optional repetitionPenalty',
-  (r) => ({ k: r.int('k', { default: 8, min: 1, max: 1_000_000 }), t: readT(r) }),
+  { k: { type: 'int', default: 8, min: 1, max: 1_000_000, description: 'how many of the most likely tokens to draw among' }, ...T },
   (o) => new TopKSampler(o),
 );
 
-export const topPSamplerFactory = samplerFactory(
+export const topPSamplerFactory = samplerFactory<SamplerOptions & { t: number; p: number }>(
   'top-p',
   'nucleus: draw among the most likely tokens holding mass p (p, t); optional repetitionPenalty',
-  (r) => {
-    const p = r.number('p', { default: 0.9, min: 0, max: 1, minExclusive: true });
-    return { p, t: readT(r) };
-  },
+  { p: { type: 'number', default: 0.9, min: 0, max: 1, minExclusive: true, description: 'probability mass the drawn-from set holds (after temperature)' }, ...T },
   (o) => new TopPSampler(o),
 );
 

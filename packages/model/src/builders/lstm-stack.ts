@@ -1,52 +1,32 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, OptionReader, Rng, type ModelSpec } from '@piano-lstm/core';
+import { ConfigError, Rng, defineOptions, type ModelSpec, type OptionsOf } from '@piano-lstm/core';
 import { DropoutNoise, SeededDropout, attachNoise } from './dropout-noise';
-import { checkLstmKind, createLstm, LSTM_KINDS, type LstmKind } from './lstm-layer';
+import { checkLstmKind, createLstm, LSTM_KINDS } from './lstm-layer';
 import { OneHotEmbedding } from './one-hot-embedding';
-import { createOptimizer, OPTIMIZERS, type OptimizerName } from './optimizers';
+import { createOptimizer, OPTIMIZERS } from './optimizers';
 
 export const DENSE_ACTIVATIONS = ['linear', 'relu', 'tanh', 'elu', 'sigmoid'] as const;
 
-/** Options every builder reads; builders differ in their defaults and in `batchNorm`. */
-export interface StackOptions {
-  /** Units of each LSTM layer, bottom to top. */
-  layers: number[];
-  /** Units of each hidden Dense layer between the LSTMs and the output. */
-  dense: number[];
-  denseActivation: (typeof DENSE_ACTIVATIONS)[number];
-  dropout: number;
-  recurrentDropout: number;
-  /** BatchNormalization after the last LSTM and after each hidden Dense (the seed repo's network). */
-  batchNorm: boolean;
-  /** Dropout after each LSTM but the last (seed-doc) or only after the last (seed-repo). */
-  dropoutAfter: 'inner-lstms' | 'last-lstm';
-  /** Embedding width for integer inputs; 0 = take the encoder's `dim`. */
-  embedding: number;
-  lstm: LstmKind;
-  optimizer: OptimizerName;
-  learningRate?: number;
-}
+/** Options every stack builder reads (the seed-doc network's defaults); builders differ only in their defaults. */
+export const STACK_OPTIONS = defineOptions({
+  layers: { type: 'int[]', default: [256, 512, 256], minItems: 1, min: 1, max: 8192, description: 'LSTM units, bottom to top' },
+  dense: { type: 'int[]', single: true, default: [256], min: 1, max: 8192, description: 'hidden Dense units between the LSTMs and the output ([]: none)' },
+  denseActivation: { type: 'string', default: 'linear', choices: DENSE_ACTIVATIONS, description: 'activation after each hidden Dense' },
+  dropout: { type: 'number', default: 0.3, min: 0, max: 1, maxExclusive: true, description: 'dropout rate (where dropoutAfter says, and after each hidden Dense)' },
+  recurrentDropout: { type: 'number', default: 0, min: 0, max: 1, maxExclusive: true, description: "dropout on the LSTMs' recurrent state (not with lstm: native)" },
+  batchNorm: { type: 'boolean', default: false, description: 'BatchNormalization after the last LSTM and after each hidden Dense (the seed repo)' },
+  dropoutAfter: { type: 'string', default: 'inner-lstms', choices: ['inner-lstms', 'last-lstm'], description: 'dropout after each LSTM but the last (seed-doc) or only after the last (seed-repo)' },
+  embedding: { type: 'int', default: 0, min: 0, max: 4096, description: "embedding width for integer inputs; 0 = the encoder's dim (64 if it has none)" },
+  lstm: { type: 'string', default: 'auto', choices: LSTM_KINDS, description: 'what runs the LSTM layers (see "LSTM implementations")' },
+  optimizer: { type: 'string', default: 'rmsprop', choices: OPTIMIZERS, description: "optimizer (Keras' defaults); the trainer's optimizer option replaces it" },
+  learningRate: { type: 'number', min: 0, minExclusive: true, max: 10, defaultText: "the optimizer's", description: 'learning rate (defaults: rmsprop and adam 0.001, sgd 0.01)' },
+});
 
-export function readStackOptions(r: OptionReader, defaults: Omit<StackOptions, 'learningRate' | 'lstm' | 'optimizer' | 'embedding'>): StackOptions {
-  const unitRule = { min: 1, max: 8192, integer: true };
-  const layers = r.numberArray('layers', { ...unitRule, minItems: 1, default: defaults.layers })!;
-  const denseRaw = r.any('dense');
-  const dense = typeof denseRaw === 'number' ? [r.int('dense', unitRule)!] : r.numberArray('dense', { ...unitRule, default: defaults.dense })!;
-  const opts: StackOptions = {
-    layers,
-    dense,
-    denseActivation: r.string('denseActivation', { default: defaults.denseActivation, choices: DENSE_ACTIVATIONS }) as StackOptions['denseActivation'],
-    dropout: r.number('dropout', { default: defaults.dropout, min: 0, max: 1, maxExclusive: true }),
-    recurrentDropout: r.number('recurrentDropout', { default: defaults.recurrentDropout, min: 0, max: 1, maxExclusive: true }),
-    batchNorm: r.boolean('batchNorm', { default: defaults.batchNorm }),
-    dropoutAfter: r.string('dropoutAfter', { default: defaults.dropoutAfter, choices: ['inner-lstms', 'last-lstm'] }) as StackOptions['dropoutAfter'],
-    embedding: r.int('embedding', { default: 0, min: 0, max: 4096 }),
-    lstm: r.string('lstm', { default: 'auto', choices: LSTM_KINDS }) as LstmKind,
-    optimizer: r.string('optimizer', { default: 'rmsprop', choices: OPTIMIZERS }) as OptimizerName,
-    learningRate: r.number('learningRate', { min: 0, minExclusive: true, max: 10 }),
-  };
-  if (opts.learningRate === undefined) delete opts.learningRate;
-  checkLstmKind(opts.lstm, opts.recurrentDropout, r.path ? `${r.path}.lstm` : 'lstm');
+export type StackOptions = OptionsOf<typeof STACK_OPTIONS>;
+
+/** The rules across options, after each option was read. */
+export function checkStackOptions(opts: StackOptions, path: string): StackOptions {
+  checkLstmKind(opts.lstm, opts.recurrentDropout, path ? `${path}.lstm` : 'lstm');
   return opts;
 }
 

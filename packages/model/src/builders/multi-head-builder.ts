@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, OptionReader, type ModelBuilder, type ModelSpec, type Rng, type StageFactory } from '@piano-lstm/core';
+import { ConfigError, optionsParser, withDefaults, type ModelBuilder, type ModelSpec, type Rng, type StageFactory } from '@piano-lstm/core';
 import { DropoutNoise, SeededDropout, attachNoise } from './dropout-noise';
 import { createLstm } from './lstm-layer';
-import { readStackOptions, type StackOptions } from './lstm-stack';
+import { checkStackOptions, STACK_OPTIONS, type StackOptions } from './lstm-stack';
 import { HeadEmbedding, HeadSoftmax } from './multi-head-layers';
 import { createOptimizer } from './optimizers';
 
@@ -54,16 +54,16 @@ export class MultiHeadModelBuilder implements ModelBuilder<tf.LayersModel> {
   }
 }
 
+const MULTI_HEAD_STACK_OPTIONS = withDefaults(STACK_OPTIONS, { layers: [256, 256] });
+
 export const multiHeadModelFactory: StageFactory<MultiHeadModelBuilder, StackOptions> = {
   stage: 'ModelBuilder',
   type: 'multi-head',
   description: 'rhythm: per-head embeddings → LSTM stack → one softmax per head (pitch, gap, duration, velocity); loss = sum of the heads',
-  parseOptions(raw, path) {
-    const r = new OptionReader(raw, path);
-    const o = readStackOptions(r, { layers: [256, 256], dense: [256], denseActivation: 'linear', dropout: 0.3, recurrentDropout: 0, batchNorm: false, dropoutAfter: 'inner-lstms' });
-    r.done();
+  options: MULTI_HEAD_STACK_OPTIONS,
+  parseOptions: optionsParser(MULTI_HEAD_STACK_OPTIONS, (o, path) => {
     if (o.batchNorm) throw new ConfigError(`${path}.batchNorm`, 'the multi-head network has no batch normalisation; remove the option');
-    return o;
-  },
+    return checkStackOptions(o, path);
+  }),
   create: (options, ctx) => new MultiHeadModelBuilder(options, ctx.rng),
 };
