@@ -5,6 +5,8 @@ interface Described {
   description: string;
   /** For a default that depends on other options (`val_loss with a validation split, else loss`): what the table shows. */
   defaultText?: string;
+  /** For values a check after reading restricts (a pattern, a file): what the table's range column says. */
+  rangeText?: string;
 }
 
 export interface NumberOption extends Described, NumberRule {
@@ -154,6 +156,8 @@ export interface OptionRow {
   option: string;
   type: string;
   default: string;
+  /** `default` is a value (shown as code), not words such as `the model's`. */
+  literal: boolean;
   range: string;
   description: string;
 }
@@ -163,7 +167,8 @@ export function optionRows(schema: OptionsSchema, prefix = ''): OptionRow[] {
   const rows: OptionRow[] = [];
   for (const [key, d] of Object.entries(schema)) {
     const name = `${prefix}${key}`;
-    rows.push({ option: name, type: typeText(d), default: defaultText(d), range: rangeOf(key, d), description: d.description });
+    const literal = d.defaultText === undefined && d.type !== 'object' && d.default !== undefined;
+    rows.push({ option: name, type: typeText(d), default: defaultText(d), literal, range: rangeOf(key, d), description: d.description });
     if (d.type === 'object') rows.push(...optionRows(d.options, `${name}.`));
   }
   return rows;
@@ -182,6 +187,7 @@ function defaultText(d: OptionDecl): string {
 }
 
 function rangeOf(key: string, d: OptionDecl): string {
+  if (d.rangeText !== undefined) return d.rangeText;
   switch (d.type) {
     case 'int':
     case 'number':
@@ -207,17 +213,20 @@ function hasBounds(rule: NumberRule): boolean {
 
 /** A Markdown table of a declaration (the README option tables are generated from it). */
 export function optionsMarkdown(schema: OptionsSchema): string {
-  const cell = (s: string) => (s === '' ? '' : s.replace(/\|/g, '\\|'));
-  const code = (s: string) => (s === '' || s === '-' ? s : `\`${s}\``);
+  // `|` would end the cell and `<n>` would be read as an HTML tag
+  const cell = (s: string) => s.replace(/\||<(?=[A-Za-z/!?])/g, (c) => `\\${c}`);
   const lines = ['| option | type | default | range | description |', '|---|---|---|---|---|'];
-  for (const r of optionRows(schema)) lines.push(`| \`${r.option}\` | ${r.type} | ${cell(code(r.default))} | ${cell(r.range)} | ${cell(r.description)} |`);
+  for (const r of optionRows(schema)) {
+    const dflt = r.literal ? `\`${r.default}\`` : r.default;
+    lines.push(`| \`${r.option}\` | ${r.type} | ${cell(dflt)} | ${cell(r.range)} | ${cell(r.description)} |`);
+  }
   return lines.join('\n');
 }
 
 /** The same rows as plain text columns, for the terminal. */
 export function optionsText(schema: OptionsSchema): string[] {
   const rows = optionRows(schema);
-  const head: OptionRow = { option: 'option', type: 'type', default: 'default', range: 'range', description: 'description' };
+  const head: OptionRow = { option: 'option', type: 'type', default: 'default', literal: false, range: 'range', description: 'description' };
   const cols = ['option', 'type', 'default', 'range'] as const;
   const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => r[c].length))]));
   return [head, ...rows].map((r) => `${cols.map((c) => r[c].padEnd(width[c])).join('  ')}  ${r.description}`.trimEnd());

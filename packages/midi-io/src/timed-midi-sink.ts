@@ -150,6 +150,7 @@ const TIMED_MIDI_OPTIONS = defineOptions({
   tempoFrom: {
     type: 'string',
     default: 'primer',
+    rangeText: 'primer, tempo, or a MIDI file',
     description: "primer: the MIDI primer's first tempo when there is one, else tempo; tempo: always tempo; a path: that MIDI file's first tempo (relative to the YAML)",
   },
   velocity: { type: 'int', default: 90, min: 1, max: 127, description: 'for events without a velocity' },

@@ -95,7 +95,7 @@ export const SUPERVISED_OPTIONS = defineOptions({
     optional: true,
     description: 'data augmentation',
     options: {
-      transpose: { type: 'int[]', length: 2, min: -24, max: 24, defaultText: 'off', description: 'transpose each training piece by a random interval in [lo, hi] (inclusive) every epoch' },
+      transpose: { type: 'int[]', length: 2, min: -24, max: 24, defaultText: 'off', description: 'transpose each training piece by a random interval in [lo, hi] (inclusive, lo ≤ hi) every epoch' },
     },
   },
 });
