@@ -77,19 +77,7 @@ export function defineOptions<const S extends OptionsSchema>(schema: S): S {
   return schema;
 }
 
-type DefaultOf<D> = D extends { type: 'int' | 'number' }
-  ? number
-  : D extends { type: 'string'; choices: readonly (infer C extends string)[] }
-    ? C
-    : D extends { type: 'string' }
-      ? string
-      : D extends { type: 'boolean' }
-        ? boolean
-        : D extends { type: 'int[]' | 'number[]' }
-          ? readonly number[]
-          : D extends { type: 'string[]' }
-            ? readonly string[]
-            : never;
+type DefaultOf<D> = D extends { type: 'object' } ? never : ValueOf<D>;
 
 /** The same declaration with other defaults (builders that differ only in them). */
 export function withDefaults<S extends OptionsSchema>(schema: S, defaults: { [K in keyof S]?: DefaultOf<S[K]> }): S {

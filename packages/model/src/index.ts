@@ -1,5 +1,5 @@
 export * from './lstm';
-export { initBackend, currentBackend, type BackendInfo } from './backend';
+export { initBackend, type BackendInfo } from './backend';
 export { modelModule, modelRegistry, modelStageFactories } from './model-module';
 export { TokenEncoder, type EncoderSpec, type WindowOptions } from './encoders/token-encoder';
 export { IdWindowSet } from './encoders/window-set';
