@@ -62,8 +62,3 @@ export async function initBackend(choice: BackendChoice, log?: Logger): Promise<
       : 'set backend: auto';
   throw new InputError(`backend '${choice}' could not be loaded; ${fix}`, { exitCode: 1 });
 }
-
-/** The backend chosen by `initBackend`, if any. */
-export function currentBackend(): BackendInfo | undefined {
-  return chosen;
-}

@@ -1,5 +1,5 @@
 export * from './lstm';
-export { initBackend, currentBackend, type BackendInfo } from './backend';
+export { initBackend, type BackendInfo } from './backend';
 export { modelModule } from './model-module';
 export { TokenEncoder, type EncoderSpec, type WindowOptions } from './encoders/token-encoder';
 export { IdWindowSet } from './encoders/window-set';
@@ -29,7 +29,7 @@ export { MultiHeadModelBuilder, multiHeadModelFactory, buildMultiHead } from './
 export { HeadEmbedding, HeadSoftmax } from './builders/multi-head-layers';
 export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
 export { buildStack, readStackOptions, type StackOptions } from './builders/lstm-stack';
-export { checkLstmKind, createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';
+export { checkLstmEngine, createLstm, type LstmLayerArgs } from './builders/lstm-layer';
 export { createOptimizer, describeOptimizer, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
 export { DropoutNoise, SeededDropout, attachNoise, noiseOf } from './builders/dropout-noise';
 export { OneHotEmbedding } from './builders/one-hot-embedding';

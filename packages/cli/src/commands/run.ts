@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Rng, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
-import { generatePieces, lstmKindOf } from '@piano-lstm/generator';
+import { generatePieces } from '@piano-lstm/generator';
 import { loadCheckpoint } from '@piano-lstm/model';
 import { collect, createStage } from '../app';
 import type { CommandKit } from '../command-kit';
@@ -21,9 +21,8 @@ export function registerRun(program: Command, kit: CommandKit): void {
         printTrainSummary(run, kit.io);
         const { loaded, runDir, log, corpus } = run;
         const { experiment } = loaded;
-        // Generate from the best checkpoint, exactly what `generate --run` would use.
-        const lstm = lstmKindOf(experiment);
-        const ckpt = await loadCheckpoint(runDir, undefined, { createEncoder: encoderMaker(loaded, log), ...(lstm ? { lstm } : {}) });
+        // Generate from the best checkpoint, exactly what `generate --run` would use (on the LSTM engine it recorded).
+        const ckpt = await loadCheckpoint(runDir, undefined, { createEncoder: encoderMaker(loaded, log) });
         const sampler = createStage<Sampler>(loaded, 'Sampler', log);
         const sink = createStage<Sink>(loaded, 'Sink', log);
         const source = createStage<NoteSource>(loaded, 'NoteSource', log);

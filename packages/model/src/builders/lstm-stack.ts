@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, OptionReader, Rng, type ModelSpec } from '@piano-lstm/core';
 import { DropoutNoise, SeededDropout, attachNoise } from './dropout-noise';
-import { checkLstmKind, createLstm, LSTM_KINDS, type LstmKind } from './lstm-layer';
+import { checkLstmEngine, createLstm, LSTM_KINDS, type LstmKind } from './lstm-layer';
 import { OneHotEmbedding } from './one-hot-embedding';
 import { createOptimizer, OPTIMIZERS, type OptimizerName } from './optimizers';
 
@@ -46,7 +46,7 @@ export function readStackOptions(r: OptionReader, defaults: Omit<StackOptions, '
     learningRate: r.number('learningRate', { min: 0, minExclusive: true, max: 10 }),
   };
   if (opts.learningRate === undefined) delete opts.learningRate;
-  checkLstmKind(opts.lstm, opts.recurrentDropout, r.path ? `${r.path}.lstm` : 'lstm');
+  checkLstmEngine(opts.lstm, opts.recurrentDropout, r.path ? `${r.path}.lstm` : 'lstm');
   return opts;
 }
 
