@@ -13,6 +13,7 @@ export {
 } from './lstm-engine-registry';
 export { lstmRecordOf, planLstmEngines, recordingLstmEngines, type LstmRecord, type LstmLoadPlan } from './lstm-checkpoint-engines';
 export { fusedLstmEngine } from './engines/fused-lstm-engine';
+export { fusedLayerEngine, type FusedEngineParts } from './engines/fused-layer-engine';
 export { nativeLstmEngine } from './engines/native-lstm-engine';
 export { layersLstmEngine } from './engines/layers-lstm-engine';
 export { type LstmSequenceMath, type LstmSequenceInputs, type LstmForwardResult, type LstmGradients } from './lstm-sequence-math';

@@ -1,28 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
-import { FusedLSTM } from '../fused-lstm';
-import type { LstmEngine } from '../lstm-engine';
-import { kerasLstmArgs } from '../lstm-layer-config';
 import { NativeLstmMath, nativeLstmStatus, newNativeLayer, type NativeLayer } from '../native-lstm-math';
 import type { LstmState, LstmStepCell, LstmWeights } from '../step/lstm-step-cell';
+import { fusedLayerEngine } from './fused-layer-engine';
 
 const INSTALL = 'install it (apt-get install libdnnl-dev g++, then npm rebuild @piano-lstm/native-lstm)';
 
 /** FusedLSTM computed by the oneDNN addon `@piano-lstm/native-lstm` (optional; no recurrent dropout). */
-export const nativeLstmEngine: LstmEngine = {
+export const nativeLstmEngine = fusedLayerEngine({
   name: 'native',
   priority: 30,
   // oneDNN's cell has no hook for a mask on h.
   supports: { recurrentDropout: false, statefulStep: true },
-  layerClass: 'FusedLSTM',
   available: () => {
     const s = nativeLstmStatus();
     return s.available ? { available: true } : { available: false, reason: s.reason ?? 'the oneDNN addon did not load', fix: INSTALL };
   },
-  createLayer: (config) => new FusedLSTM({ ...kerasLstmArgs(config), seed: config.seed, engine: new NativeLstmMath() }),
-  runs: (layer) => layer instanceof FusedLSTM && layer.engineName === 'native',
-  adopt: (layer) => (layer as FusedLSTM).setEngine(new NativeLstmMath()),
+  math: () => new NativeLstmMath(),
   createStepCell: (_layer, weights) => new NativeLstmStepCell(weights),
-};
+});
 
 /** One step on the addon's `step()` (its weights copied once to the native side). */
 class NativeLstmStepCell implements LstmStepCell {
