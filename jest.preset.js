@@ -9,6 +9,8 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm)$': path.join(root, 'packages/$1/src/index.ts'),
+    // Subpath exports (`@piano-lstm/model/bench`) are `src/<name>.ts`.
+    '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm)/([a-z-]+)$': path.join(root, 'packages/$1/src/$2.ts'),
   },
   setupFiles: [path.join(root, 'jest.setup.js')],
   testMatch: ['**/*.spec.ts'],

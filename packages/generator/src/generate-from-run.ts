@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, PianoLstmError, Rng, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
-import { initBackend, loadCheckpoint, type LoadedCheckpoint, type LstmImplementation } from '@piano-lstm/model';
+import { initBackend, loadCheckpoint, type LoadedCheckpoint } from '@piano-lstm/model';
 import { generatePieces } from './generate-pieces';
 
 /** What the `generate` command changes on top of the run's resolved config. */
@@ -73,7 +73,8 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
   const seed = overrides.seed ?? experiment.seed;
   const { outDir, outFile } = outputOf(dir, overrides.out, generate.count, stages.sink.extension);
   await initBackend(experiment.backend, log);
-  const ckpt = await loadRunCheckpoint(dir, overrides.checkpoint, lstmKindOf(experiment), stages.registry);
+  // The checkpoint knows which LSTM engine it asks for (see loadCheckpoint); no builder option is read.
+  const ckpt = await loadRunCheckpoint(dir, overrides.checkpoint, stages.registry);
   try {
     checkRunVocabulary(dir, ckpt);
     let trainingIds: number[][] | undefined;
@@ -109,15 +110,9 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
   }
 }
 
-/** The run's configured LSTM kind, so a checkpoint runs on the engine the config asks for (native when it loads). */
-export function lstmKindOf(experiment: Experiment): LstmImplementation | undefined {
-  const kind = (experiment.model.options as { lstm?: unknown }).lstm;
-  return kind === 'auto' || kind === 'fused' || kind === 'layers' || kind === 'native' ? kind : undefined;
-}
-
-async function loadRunCheckpoint(dir: string, name?: string, lstm?: LstmImplementation, registry?: StageRegistry): Promise<LoadedCheckpoint> {
+async function loadRunCheckpoint(dir: string, name?: string, registry?: StageRegistry): Promise<LoadedCheckpoint> {
   try {
-    return await loadCheckpoint(dir, name, { registry, ...(lstm ? { lstm } : {}) });
+    return await loadCheckpoint(dir, name, { registry });
   } catch (e) {
     // For this command every checkpoint problem comes from the folder the user named: exit 2.
     if (e instanceof PianoLstmError) throw new InputError(e.message);

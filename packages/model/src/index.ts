@@ -28,7 +28,7 @@ export { MultiHeadModelBuilder, multiHeadModelFactory, buildMultiHead } from './
 export { HeadEmbedding, HeadSoftmax } from './builders/multi-head-layers';
 export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
 export { buildStack, checkStackOptions, STACK_OPTIONS, type StackOptions } from './builders/lstm-stack';
-export { checkLstmKind, createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';
+export { checkLstmEngine, createLstm, type LstmLayerArgs } from './builders/lstm-layer';
 export { createOptimizer, describeOptimizer, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
 export { DropoutNoise, SeededDropout, attachNoise, noiseOf } from './builders/dropout-noise';
 export { OneHotEmbedding } from './builders/one-hot-embedding';

@@ -3,15 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '@piano-lstm/core';
+import { nativeLstmStatus } from '@piano-lstm/model';
 import {
-  nativeLstmStatus,
   CEILING_N,
   TRAIN_BENCH_JOB_ENV,
   TRAIN_BENCH_RESULT_PREFIX,
   type TrainBenchConfig,
   type TrainBenchJob,
   type TrainBenchResult,
-} from '@piano-lstm/model';
+} from '@piano-lstm/model/bench';
 
 export interface BenchOptions {
   json?: boolean;
@@ -52,10 +52,10 @@ function plan(quick: boolean): Plan {
   return { seqLength: 100, warmup: 1, repeats: 3, configs: [...impls(32, true), ...impls(64, false)] };
 }
 
-/** The compiled @piano-lstm/model entry (the child runs plain Node, not ts-jest). */
+/** The compiled @piano-lstm/model/bench entry (the child runs plain Node, not ts-jest). */
 function modelEntry(): string {
-  let resolved = require.resolve('@piano-lstm/model');
-  if (resolved.endsWith('.ts')) resolved = path.resolve(path.dirname(resolved), '..', 'dist', 'index.js');
+  let resolved = require.resolve('@piano-lstm/model/bench');
+  if (resolved.endsWith('.ts')) resolved = path.resolve(path.dirname(resolved), '..', 'dist', 'bench.js');
   if (!fs.existsSync(resolved)) {
     throw new InputError(`bench train needs the built packages (${resolved} is missing); run: npx tsc -b tsconfig.build.json`);
   }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { NoteSource, Rng, Sampler, Sink } from '@piano-lstm/core';
-import { generatePieces, lstmKindOf } from '@piano-lstm/generator';
+import { generatePieces } from '@piano-lstm/generator';
 import { loadCheckpoint } from '@piano-lstm/model';
 import { collect } from '../app';
 import type { CommandKit } from '../command-kit';
@@ -21,9 +21,8 @@ export function registerRun(program: Command, kit: CommandKit): void {
         printTrainSummary(run, kit.io);
         const { loaded, stages, runDir, log, corpus } = run;
         const { experiment } = loaded;
-        // Generate from the best checkpoint, exactly what `generate --run` would use.
-        const lstm = lstmKindOf(experiment);
-        const ckpt = await loadCheckpoint(runDir, undefined, { registry: loaded.registry, ...(lstm ? { lstm } : {}) });
+        // Generate from the best checkpoint, exactly what `generate --run` would use (on the LSTM engine it recorded).
+        const ckpt = await loadCheckpoint(runDir, undefined, { registry: loaded.registry });
         const sampler = stages.get<Sampler>(Sampler);
         const sink = stages.get<Sink>(Sink);
         const source = stages.get<NoteSource>(NoteSource);

@@ -1,5 +1,6 @@
 import { Rng, silentLogger, type Encoder, type GenerateMode, type Logger } from '@piano-lstm/core';
-import { initBackend, SeedScalarEncoder, seedDocModel, type TrainBenchConfig } from '@piano-lstm/model';
+import { initBackend, SeedScalarEncoder } from '@piano-lstm/model';
+import { seedDocModel, type TrainBenchConfig } from '@piano-lstm/model/bench';
 import { generateTokenIds } from '../generate-tokens';
 import { ModelStepper } from '../inference/model-stepper';
 import { ArgmaxSampler } from '../samplers/samplers';

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@piano-lstm/core';
-import { createLstmLayer, nativeLstmStatus, resolveLstmImplementation } from '../lstm';
+import { createLstmLayer, lstmEngine, lstmEngines, LSTM_KINDS, type LstmKind } from '../lstm';
 
-export const LSTM_KINDS = ['auto', 'native', 'fused', 'layers'] as const;
-export type LstmKind = (typeof LSTM_KINDS)[number];
+export { LSTM_KINDS, type LstmKind };
 
 export interface LstmLayerArgs {
   units: number;
@@ -17,42 +16,34 @@ export interface LstmLayerArgs {
 }
 
 /**
- * What `kind` runs as here: `auto` = native when the oneDNN addon loads and there is no recurrent
- * dropout (the addon has none), else fused.
+ * Rejects an engine named in the config that cannot run here, at config time: the engine (e.g.
+ * the native addon) is checked before any run folder exists, instead of failing at the first batch.
+ * `auto` always finds one.
  */
-export function resolveLstmKind(kind: LstmKind, recurrentDropout = 0): 'fused' | 'layers' | 'native' {
-  return resolveLstmImplementation(kind, { recurrentDropout });
-}
-
-/**
- * Rejects `lstm: native` where it cannot run, at config time: the addon is checked before any run
- * folder exists, instead of failing at the first batch.
- */
-export function checkLstmKind(kind: LstmKind, recurrentDropout: number, path: string): void {
-  if (kind !== 'native') return;
-  if (recurrentDropout > 0) {
+export function checkLstmEngine(kind: LstmKind, recurrentDropout: number, path: string): void {
+  if (kind === 'auto') return;
+  const engine = lstmEngine(kind);
+  if (recurrentDropout > 0 && !engine.supports.recurrentDropout) {
+    const alt = lstmEngines().find((e) => e.supports.recurrentDropout && e.available().available)?.name ?? 'fused';
     throw new ConfigError(
       path,
-      `'native' has no recurrent dropout, but recurrentDropout is ${recurrentDropout}; use lstm: fused (or auto), or set recurrentDropout: 0`,
+      `'${kind}' has no recurrent dropout, but recurrentDropout is ${recurrentDropout}; use lstm: ${alt} (or auto), or set recurrentDropout: 0`,
     );
   }
-  const status = nativeLstmStatus();
+  const status = engine.available();
   if (!status.available) {
-    throw new ConfigError(
-      path,
-      `'native' is unavailable here (${status.reason ?? 'the oneDNN addon did not load'}); install it (apt-get install libdnnl-dev g++, then npm rebuild @piano-lstm/native-lstm) or use lstm: auto`,
-    );
+    throw new ConfigError(path, `'${kind}' is unavailable here (${status.reason ?? 'it did not load'}); ${status.fix ? `${status.fix} or ` : ''}use lstm: auto`);
   }
 }
 
 /**
- * One LSTM layer of the requested kind, all with Keras semantics (sigmoid gates, unit forget bias)
- * and Keras' weight layout, so checkpoints of any kind load into any other. Kernels are
+ * One LSTM layer on the engine `kind` names, all with Keras semantics (sigmoid gates, unit forget
+ * bias) and Keras' weight layout, so checkpoints of any engine load into any other. Kernels are
  * glorotUniform, recurrent kernels too: the default orthogonal initialiser aborts the wasm backend
  * at the seed's sizes.
  */
 export function createLstm(kind: LstmKind, args: LstmLayerArgs): tf.layers.Layer {
-  return createLstmLayer(resolveLstmKind(kind, args.recurrentDropout), {
+  return createLstmLayer(kind, {
     units: args.units,
     returnSequences: args.returnSequences,
     dropout: args.dropout,

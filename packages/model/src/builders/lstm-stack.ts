@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, Rng, defineOptions, type ModelSpec, type OptionsOf } from '@piano-lstm/core';
 import { DropoutNoise, SeededDropout, attachNoise } from './dropout-noise';
-import { checkLstmKind, createLstm, LSTM_KINDS } from './lstm-layer';
+import { checkLstmEngine, createLstm, LSTM_KINDS } from './lstm-layer';
 import { OneHotEmbedding } from './one-hot-embedding';
 import { createOptimizer, OPTIMIZERS } from './optimizers';
 
@@ -26,7 +26,7 @@ export type StackOptions = OptionsOf<typeof STACK_OPTIONS>;
 
 /** The rules across options, after each option was read. */
 export function checkStackOptions(opts: StackOptions, path: string): StackOptions {
-  checkLstmKind(opts.lstm, opts.recurrentDropout, path ? `${path}.lstm` : 'lstm');
+  checkLstmEngine(opts.lstm, opts.recurrentDropout, path ? `${path}.lstm` : 'lstm');
   return opts;
 }
 

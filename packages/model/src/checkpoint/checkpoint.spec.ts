@@ -142,8 +142,9 @@ describe('checkpoints', () => {
       const model = await b.build({ vocabSize: enc.vocabSize, sequenceLength: 3, inputKind: 'scalar', targetKind: 'onehot' });
       await saveCheckpoint(path.join(tmp, 'checkpoints', 'k'), { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state });
       const asSaved = await loadCheckpoint(tmp, 'k');
-      // The class is saved, the engine is not: a native checkpoint loads as FusedLSTM on the default engine.
+      // The class is saved and the engine recorded: without `lstm`, it loads as what trained it.
       expect(asSaved.model.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
+      expect(kindsOf(asSaved.model)).toEqual(kindsOf(model));
       const loaded = await loadCheckpoint(tmp, 'k', { lstm: to as 'fused' });
       expect(kindsOf(loaded.model)).toEqual(expected);
       const x = tf.tensor3d([[[0.1], [0.7], [0.3]], [[0.5], [0.2], [0.9]]]);
@@ -156,6 +157,69 @@ describe('checkpoints', () => {
       expect(Object.keys(grads)).toHaveLength(loaded.model.trainableWeights.length);
       tf.dispose([x, y, grads as unknown as tf.Tensor[]]);
       [model, asSaved.model, loaded.model].forEach((m) => m.dispose());
+    });
+
+    /** A two-layer checkpoint `k` built with `lstm: kind`; returns its model.json path. */
+    async function saved(kind: string, recurrentDropout = 0): Promise<string> {
+      const enc = encoder();
+      const b = lstmModelFactory.create(lstmModelFactory.parseOptions({ layers: [4, 3], dense: [], dropout: 0, recurrentDropout, lstm: kind }, 'm'), { rng: new Rng(5), log: silentLogger, baseDir: '.' });
+      const model = await b.build({ vocabSize: enc.vocabSize, sequenceLength: 3, inputKind: 'scalar', targetKind: 'onehot' });
+      await saveCheckpoint(path.join(tmp, 'checkpoints', 'k'), { model, encoder: enc, config: {}, fingerprint: corpusFingerprint(pieces), state });
+      model.dispose();
+      return path.join(tmp, 'checkpoints', 'k', 'model.json');
+    }
+    const editJson = (file: string, edit: (json: Record<string, unknown>) => void) => {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      edit(json);
+      fs.writeFileSync(file, JSON.stringify(json));
+    };
+
+    it('records the asked-for kind and the engine of each layer in model.json; loading follows the record', async () => {
+      const file = await saved('fused');
+      const meta = (JSON.parse(fs.readFileSync(file, 'utf8')) as { userDefinedMetadata?: { lstm?: unknown } }).userDefinedMetadata;
+      expect(meta?.lstm).toMatchObject({ kind: 'fused' });
+      expect(Object.values((meta!.lstm as { engines: Record<string, string> }).engines)).toEqual(['fused', 'fused']);
+      // Asked for fused, it stays fused even where native loads (auto would pick native).
+      const loaded = await loadCheckpoint(tmp, 'k');
+      expect(kindsOf(loaded.model)).toEqual(['fused', 'fused']);
+      loaded.model.dispose();
+      await saved('auto');
+      const auto = await loadCheckpoint(tmp, 'k');
+      expect(kindsOf(auto.model)).toEqual(native ? ['native', 'native'] : ['fused', 'fused']);
+      auto.model.dispose();
+    });
+
+    it('loads on auto when the recorded engine cannot run here, and a checkpoint without a record as auto (FusedLSTM) or as saved (LSTM)', async () => {
+      const file = await saved('fused');
+      editJson(file, (j) => ((j.userDefinedMetadata as { lstm: { kind: string } }).lstm.kind = 'gpu-that-is-not-here'));
+      const elsewhere = await loadCheckpoint(tmp, 'k');
+      expect(kindsOf(elsewhere.model)).toEqual(native ? ['native', 'native'] : ['fused', 'fused']);
+      elsewhere.model.dispose();
+      editJson(file, (j) => delete j.userDefinedMetadata);
+      const legacy = await loadCheckpoint(tmp, 'k');
+      expect(kindsOf(legacy.model)).toEqual(native ? ['native', 'native'] : ['fused', 'fused']);
+      legacy.model.dispose();
+      const stock = await saved('layers');
+      editJson(stock, (j) => delete j.userDefinedMetadata);
+      const legacyStock = await loadCheckpoint(tmp, 'k');
+      expect(kindsOf(legacyStock.model)).toEqual(['layers', 'layers']);
+      legacyStock.model.dispose();
+    });
+
+    it('layers with recurrent dropout skip native under auto, and native named for them is refused', async () => {
+      await saved('auto', 0.3);
+      const loaded = await loadCheckpoint(tmp, 'k');
+      expect(kindsOf(loaded.model)).toEqual(['fused', 'fused']);
+      loaded.model.dispose();
+      if (!native) return;
+      await expect(loadCheckpoint(tmp, 'k', { lstm: 'native' })).rejects.toThrow(/layer '.*' has recurrent dropout 0.3, which 'native' lacks; load it with lstm: auto or fused/);
+    });
+
+    it('refuses an lstm the caller names that cannot run here, with the fix (exit 2)', async () => {
+      await saved('fused');
+      await expect(loadCheckpoint(tmp, 'k', { lstm: 'gpu' as 'fused' })).rejects.toThrow(/unknown LSTM engine 'gpu'/);
+      if (native) return;
+      await expect(loadCheckpoint(tmp, 'k', { lstm: 'native' })).rejects.toThrow(/^lstm 'native' is unavailable here \(.*\); load checkpoint .* with lstm: auto or fused$/);
     });
 
     it('refuses a stock checkpoint with hard-sigmoid gates as fused, naming the checkpoint', async () => {

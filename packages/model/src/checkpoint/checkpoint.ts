@@ -6,7 +6,7 @@ import { ConfigError, InputError, Rng, silentLogger, writeDirAtomic, writeFileAt
 import { createOptimizer, describeOptimizer, type OptimizerSpec } from '../builders/optimizers';
 import type { EncoderSpec, TokenEncoder } from '../encoders/token-encoder';
 import { modelRegistry } from '../model-module';
-import { convertLstmTopology, FusedLSTM, NativeLstmEngine, nativeLstmStatus, resolveLstmImplementation, TfjsLstmEngine, type LstmImplementation } from '../lstm';
+import { planLstmEngines, recordingLstmEngines, type LstmKind } from '../lstm';
 import { fileIOHandler } from './file-io-handler';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
@@ -66,7 +66,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
   const encoderSpec = 'spec' in c.encoder && typeof c.encoder.spec === 'function' ? c.encoder.spec() : (c.encoder as EncoderSpec);
   const optimizerState = c.optimizer ? await encodeOptimizer(c.optimizer) : undefined;
   await writeDirAtomic(dir, async (tmp) => {
-    await c.model.save(fileIOHandler(tmp), { includeOptimizer: false });
+    await c.model.save(recordingLstmEngines(fileIOHandler(tmp), c.model), { includeOptimizer: false });
     fs.writeFileSync(path.join(tmp, 'vocab.json'), JSON.stringify(encoderSpec.vocabulary));
     fs.writeFileSync(path.join(tmp, 'encoder.json'), JSON.stringify(encoderSpec, null, 2));
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(c.config ?? null, null, 2));
@@ -178,44 +178,11 @@ export interface LoadCheckpointOptions {
   /** What the rebuilt encoder is created with (default: seed 0, silent, the working folder). */
   context?: StageContext;
   /**
-   * What the LSTM layers run as, whatever kind saved them (`auto`: native when the addon loads and
-   * the layer has no recurrent dropout, else fused). Absent: as saved. The weights are the same
-   * either way; only the topology's layer class and the engine change.
+   * The engine the LSTM layers run on, whatever engine saved them (`auto`: the best one here).
+   * Absent: the kind the checkpoint recorded (falling back to `auto` where that engine cannot run
+   * here). The weights are the same either way; only the topology's layer class and the engine change.
    */
-  lstm?: LstmImplementation;
-}
-
-/** The layers' class in the saved topology is rewritten before tfjs builds them. */
-function convertingHandler(dir: string, to: 'fused' | 'layers'): tf.io.IOHandler {
-  const inner = fileIOHandler(dir);
-  return {
-    async load() {
-      const artifacts = await inner.load!();
-      try {
-        return convertLstmTopology(artifacts, to);
-      } catch (e) {
-        throw new InputError(`checkpoint ${dir}: ${(e as Error).message}`, { file: dir, exitCode: 1 });
-      }
-    },
-  };
-}
-
-/** Points every FusedLSTM at the engine `kind` resolves to for it. */
-function setLstmEngines(model: tf.LayersModel, kind: LstmImplementation, dir: string): void {
-  for (const layer of model.layers) {
-    if (!(layer instanceof FusedLSTM)) continue;
-    const impl = resolveLstmImplementation(kind, { recurrentDropout: layer.recurrentDropout });
-    if (impl === 'native') {
-      const status = nativeLstmStatus();
-      if (!status.available) throw new InputError(`lstm 'native' is unavailable here (${status.reason}); load checkpoint ${dir} with lstm: auto or fused`, { exitCode: 2 });
-      if (layer.recurrentDropout > 0) {
-        throw new InputError(`checkpoint ${dir}: layer '${layer.name}' has recurrent dropout ${layer.recurrentDropout}, which 'native' lacks; load it with lstm: auto or fused`, { exitCode: 2 });
-      }
-      layer.setEngine(new NativeLstmEngine());
-    } else {
-      layer.setEngine(new TfjsLstmEngine());
-    }
-  }
+  lstm?: LstmKind;
 }
 
 /**
@@ -231,16 +198,7 @@ export async function loadCheckpoint(runDir: string, name?: string, options: Loa
   }
   const context = options.context ?? { rng: new Rng(0).fork('Encoder'), log: silentLogger, baseDir: process.cwd() };
   const encoder = encoderFromCheckpoint(dir, encoderSpec, options.registry ?? modelRegistry(), context);
-  const kind = options.lstm;
-  const model = await tf.loadLayersModel(kind ? convertingHandler(dir, kind === 'layers' ? 'layers' : 'fused') : fileIOHandler(dir));
-  if (kind && kind !== 'layers') {
-    try {
-      setLstmEngines(model, kind, dir);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-  }
+  const model = await loadModelWithEngines(dir, options.lstm);
   const outShape = model.outputs[0].shape;
   const outputs = outShape[outShape.length - 1];
   if (outputs !== encoder.vocabSize) {
@@ -283,6 +241,19 @@ export async function loadCheckpoint(runDir: string, name?: string, options: Loa
       return opt;
     },
   };
+}
+
+/** The saved model, each LSTM layer on the engine the checkpoint (or `lstm`) asks for. */
+async function loadModelWithEngines(dir: string, lstm: LstmKind | undefined): Promise<tf.LayersModel> {
+  const plan = planLstmEngines(await fileIOHandler(dir).load!(), lstm, dir);
+  const model = await tf.loadLayersModel(tf.io.fromMemory(plan.artifacts));
+  try {
+    plan.attach(model);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
 }
 
 function resolveCheckpointDir(runDir: string, name: string | undefined, prefer: 'best' | 'latest'): { dir: string; name: string } {

@@ -3,14 +3,14 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables';
-import { LstmEngine, LstmSequenceInputs } from './lstm-engine';
+import { LstmSequenceMath, LstmSequenceInputs } from './lstm-sequence-math';
 import {
   InitializerSpec,
   resolveInitializer,
   serializeInitializer,
   unitForgetBiasInitializer,
 } from './lstm-initializers';
-import { TfjsLstmEngine } from './tfjs-lstm-engine';
+import { TfjsLstmMath } from './tfjs-lstm-math';
 
 export interface FusedLstmArgs extends LayerArgs {
   units: number;
@@ -26,8 +26,8 @@ export interface FusedLstmArgs extends LayerArgs {
   unitForgetBias?: boolean;
   /** Seed of the dropout masks (each call draws new masks from seed + call number). */
   seed?: number;
-  /** Where the sequence math runs; an execution detail, not saved with the model. */
-  engine?: LstmEngine;
+  /** Where the sequence math runs; an execution detail, not in the layer config (a checkpoint records it beside). */
+  engine?: LstmSequenceMath;
   // Accepted for compatibility with a stock LSTM config; only the values below are supported.
   activation?: string;
   recurrentActivation?: string;
@@ -66,17 +66,10 @@ export function dropoutMask(rows: number, cols: number, rate: number, seed: numb
   );
 }
 
-let defaultEngineFactory: () => LstmEngine = () => new TfjsLstmEngine();
-
-/** Engine used by FusedLSTM layers created without one (e.g. when a saved model is loaded). */
-export function setDefaultLstmEngine(factory: () => LstmEngine): void {
-  defaultEngineFactory = factory;
-}
-
 /**
  * A Keras-compatible LSTM layer (gates i, f, c, o; sigmoid / tanh; weights `kernel` [I,4H],
  * `recurrent_kernel` [H,4H], `bias` [4H] exactly as `tf.layers.lstm`) whose forward and
- * backward passes are written by hand over the whole sequence (see TfjsLstmEngine), joined to
+ * backward passes are written by hand over the whole sequence (see TfjsLstmMath), joined to
  * autodiff by one `tf.customGrad`. Dropout masks are drawn per sequence and apply in training only.
  */
 export class FusedLSTM extends tf.layers.Layer {
@@ -91,7 +84,7 @@ export class FusedLSTM extends tf.layers.Layer {
   private readonly kernelInitializer: Initializer;
   private readonly recurrentInitializer: Initializer;
   private readonly biasInitializer: Initializer;
-  private engine: LstmEngine;
+  private engine: LstmSequenceMath;
   private kernel: LayerVariable | null = null;
   private recurrentKernel: LayerVariable | null = null;
   private bias: LayerVariable | null = null;
@@ -132,7 +125,9 @@ export class FusedLSTM extends tf.layers.Layer {
     this.kernelInitializer = resolveInitializer(args.kernelInitializer ?? 'glorotUniform', 'kernelInitializer');
     this.recurrentInitializer = resolveInitializer(args.recurrentInitializer ?? 'glorotUniform', 'recurrentInitializer');
     this.biasInitializer = resolveInitializer(args.biasInitializer ?? 'zeros', 'biasInitializer');
-    this.engine = args.engine ?? defaultEngineFactory();
+    // A layer rebuilt by tfjs from a saved topology starts on tf ops; the checkpoint loader then
+    // points it at the engine the checkpoint asks for.
+    this.engine = args.engine ?? new TfjsLstmMath();
     this.checkEngine();
     this.inputSpec = [{ ndim: 3 }];
     this.supportsMasking = false;
@@ -144,7 +139,7 @@ export class FusedLSTM extends tf.layers.Layer {
   }
 
   /** Swaps where the math runs; weights and config are unaffected. */
-  setEngine(engine: LstmEngine): void {
+  setEngine(engine: LstmSequenceMath): void {
     this.engine = engine;
     this.checkEngine();
   }
@@ -234,7 +229,7 @@ export interface LstmSequenceOptions {
  * engine's hand-written backward pass.
  */
 export function lstmSequence(
-  engine: LstmEngine,
+  engine: LstmSequenceMath,
   x: tf.Tensor3D,
   kernel: tf.Tensor2D,
   recurrentKernel: tf.Tensor2D,

@@ -1,31 +1,32 @@
-export { FusedLSTM, lstmSequence, setDefaultLstmEngine, type FusedLstmArgs, type LstmSequenceOptions } from './fused-lstm';
+export { FusedLSTM, lstmSequence, type FusedLstmArgs, type LstmSequenceOptions } from './fused-lstm';
+export { createLstmLayer } from './create-lstm-layer';
+export { type LstmLayerConfig } from './lstm-layer-config';
+export { LSTM_KINDS, type LstmKind, type LstmEngine, type LstmEngineStatus, type LstmFeatures } from './lstm-engine';
 export {
-  createLstmLayer,
-  resolveLstmImplementation,
-  type LstmImplementation,
-  type LstmLayerConfig,
-} from './create-lstm-layer';
-export { type LstmEngine, type LstmSequenceInputs, type LstmForwardResult, type LstmGradients } from './lstm-engine';
-export { TfjsLstmEngine } from './tfjs-lstm-engine';
-export { NativeLstmEngine, nativeLstmStatus, setNativeThreads } from './native-lstm-engine';
+  registerLstmEngine,
+  lstmEngine,
+  lstmEngines,
+  lstmEngineOf,
+  lstmEngineProblem,
+  resolveLstmEngine,
+  type LstmEngineChoice,
+} from './lstm-engine-registry';
+export { lstmRecordOf, planLstmEngines, recordingLstmEngines, type LstmRecord, type LstmLoadPlan } from './lstm-checkpoint-engines';
+export { fusedLstmEngine } from './engines/fused-lstm-engine';
+export { fusedLayerEngine, type FusedEngineParts } from './engines/fused-layer-engine';
+export { nativeLstmEngine } from './engines/native-lstm-engine';
+export { layersLstmEngine } from './engines/layers-lstm-engine';
+export { type LstmSequenceMath, type LstmSequenceInputs, type LstmForwardResult, type LstmGradients } from './lstm-sequence-math';
+export { TfjsLstmMath } from './tfjs-lstm-math';
+export { NativeLstmMath, nativeLstmStatus, setNativeThreads } from './native-lstm-math';
+export { createLstmStepCell } from './step/create-lstm-step-cell';
+export { readLstmWeights, weightRole, zeroLstmState, type LstmState, type LstmStepCell, type LstmWeights } from './step/lstm-step-cell';
+export { KerasLstmStepCell } from './step/keras-step-cell';
+export { FusedLstmStepCell } from './step/fused-step-cell';
+export { ACTIVATIONS, activationName, disposeAffine, flatten2d, makeAffine, runAffine, type Activation, type Affine } from './step/step-affine';
 export { registerFastWasmKernels, fastWasmKernelsRegistered } from './fast-wasm-kernels';
 export { registerLstmCellKernels } from './lstm-cell-kernels';
 export { FastOrthogonal, resolveInitializer, type InitializerSpec } from './lstm-initializers';
-export { convertLstmTopology } from './convert-lstm-topology';
-export {
-  benchTrainStep,
-  benchMatMul,
-  seedDocModel,
-  lstmTrainFlopsPerSample,
-  trainBenchChildMain,
-  SEED_DOC_LSTMS,
-  CEILING_N,
-  TRAIN_BENCH_JOB_ENV,
-  TRAIN_BENCH_RESULT_PREFIX,
-  type TrainBenchConfig,
-  type TrainBenchResult,
-  type MatMulBenchResult,
-  type TrainBenchJob,
-} from './bench/train-step-bench';
+export { convertLstmTopology, savedLstmLayers, type LstmLayerClass, type SavedLstmLayer } from './convert-lstm-topology';
 export { DataParallelGradients, shardSizes, type DataParallelOptions } from './parallel/data-parallel';
 export { type StepNoise } from './parallel/protocol';

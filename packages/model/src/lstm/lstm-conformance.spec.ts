@@ -2,25 +2,28 @@ import * as tf from '@tensorflow/tfjs';
 import { convertLstmTopology } from './convert-lstm-topology';
 import { createLstmLayer, LstmLayerConfig } from './create-lstm-layer';
 import { dropoutMask, FusedLSTM } from './fused-lstm';
-import { nativeLstmStatus } from './native-lstm-engine';
+import { lstmEngine, lstmEngineOf, lstmEngines } from './lstm-engine-registry';
+import { createLstmStepCell } from './step/create-lstm-step-cell';
+import { KerasLstmStepCell } from './step/keras-step-cell';
+import { zeroLstmState, type LstmState } from './step/lstm-step-cell';
 import { maxAbsDiff, relError, uniform, useWasm } from './testing/lstm-test-utils';
 
 /**
- * One suite for every LSTM implementation: same weights as the stock `tf.layers.lstm` (with Keras'
- * sigmoid gates) → same outputs and gradients; checkpoints interchangeable; no tensor leaks.
+ * One suite for every registered LSTM engine: same weights as the stock `tf.layers.lstm` (with
+ * Keras' sigmoid gates) → same outputs and gradients; checkpoints interchangeable; no tensor
+ * leaks; the engine's single-step cell, run step by step, gives the layer's whole-sequence output.
  */
 interface Impl {
-  name: 'fused' | 'native';
+  name: string;
   recurrentDropout: boolean;
 }
-const native = nativeLstmStatus();
-const impls: Impl[] = [
-  { name: 'fused', recurrentDropout: true },
-  ...(native.available ? [{ name: 'native' as const, recurrentDropout: false }] : []),
-];
-if (!native.available) {
-  console.info(`lstm conformance: 'native' skipped: ${native.reason}`);
-}
+const available = lstmEngines().filter((e) => {
+  const status = e.available();
+  if (!status.available) console.info(`lstm conformance: '${e.name}' skipped: ${status.reason}`);
+  return status.available;
+});
+// `layers` is the reference the others are compared with.
+const impls: Impl[] = available.filter((e) => e.name !== 'layers').map((e) => ({ name: e.name, recurrentDropout: e.supports.recurrentDropout }));
 
 interface Shape {
   B: number;
@@ -162,7 +165,7 @@ describe.each(impls)('LSTM implementation $name', (impl) => {
 
   describe('checkpoint interchange with tf.layers.lstm', () => {
     const s = { B: 2, T: 4, I: 3, H: 5 };
-    const build = (kind: 'layers' | 'fused' | 'native') =>
+    const build = (kind: string) =>
       tf.sequential({
         layers: [
           createLstmLayer(kind, { units: s.H, returnSequences: true, inputShape: [s.T, s.I], name: 'lstm_1' }),
@@ -216,6 +219,74 @@ describe.each(impls)('LSTM implementation $name', (impl) => {
       src.dispose();
       loaded.dispose();
     });
+  });
+});
+
+/** h of every step, `[B,T,H]`, from the cell stepped over x `[B,T,I]` from a zero state. */
+function stepThrough(layer: tf.layers.Layer, x: tf.Tensor3D): tf.Tensor3D {
+  const cell = createLstmStepCell(layer)!;
+  const [B, T] = x.shape;
+  let state: LstmState = zeroLstmState(B, cell.units);
+  const owned: tf.Tensor[] = [state.h, state.c];
+  const hs: tf.Tensor2D[] = [];
+  for (let t = 0; t < T; t++) {
+    const xt = tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [B, 1, x.shape[2]]), [B, x.shape[2]]) as tf.Tensor2D);
+    state = cell.step(xt, state);
+    xt.dispose();
+    owned.push(state.c);
+    hs.push(state.h);
+  }
+  const y = tf.stack(hs, 1) as tf.Tensor3D;
+  tf.dispose([...owned, ...hs]);
+  cell.dispose();
+  return y;
+}
+
+describe.each(available.map((e) => ({ name: e.name })))('single-step cell of engine $name', ({ name }) => {
+  beforeAll(useWasm);
+
+  it.each(shapes)('B=$B T=$T I=$I H=$H: stepping equals the whole-sequence output within 1e-5, without leaks', (s) => {
+    const layer = createLstmLayer(name, { units: s.H, returnSequences: true, inputShape: [s.T, s.I], name: `step_${++uid}` });
+    tf.tidy(() => layer.apply(tf.zeros([1, s.T, s.I])));
+    const weights = [uniform([s.I, 4 * s.H], 31, -0.6, 0.6), uniform([s.H, 4 * s.H], 32, -0.6, 0.6), uniform([4 * s.H], 33, -0.5, 0.5)];
+    layer.setWeights(weights);
+    expect(lstmEngineOf(layer)?.name).toBe(name);
+    const x = uniform([s.B, s.T, s.I], 8, -2, 2) as tf.Tensor3D;
+    const y = layer.apply(x) as tf.Tensor;
+    const made = jest.spyOn(lstmEngine(name), 'createStepCell');
+    const before = tf.memory().numTensors;
+    const stepped = stepThrough(layer, x);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(made).toHaveBeenCalledTimes(1); // the engine's own cell, not the generic one
+    made.mockRestore();
+    expect(maxAbsDiff(stepped, y)).toBeLessThan(1e-5);
+    tf.dispose([...weights, x, y, stepped]);
+    layer.dispose();
+  });
+});
+
+describe('single-step cell of an LSTM no engine claims', () => {
+  beforeAll(useWasm);
+
+  it("steps tfjs' default hard-sigmoid LSTM with the generic cell, equal to the layer", () => {
+    const layer = tf.layers.lstm({ units: 5, returnSequences: true, inputShape: [6, 3] });
+    const x = uniform([2, 6, 3], 9) as tf.Tensor3D;
+    const y = layer.apply(x) as tf.Tensor;
+    const cell = createLstmStepCell(layer)!;
+    expect(cell).toBeInstanceOf(KerasLstmStepCell);
+    cell.dispose();
+    const stepped = stepThrough(layer, x);
+    expect(maxAbsDiff(stepped, y)).toBeLessThan(1e-5);
+    tf.dispose([x, y, stepped]);
+  });
+
+  it('is undefined for a layer without LSTM weights, and refuses other recurrent layers in one line', () => {
+    const dense = tf.layers.dense({ units: 2, inputShape: [3] });
+    dense.apply(tf.zeros([1, 3]));
+    expect(createLstmStepCell(dense)).toBeUndefined();
+    const gru = tf.layers.gru({ units: 2, inputShape: [4, 3] });
+    gru.apply(tf.zeros([1, 4, 3]));
+    expect(() => createLstmStepCell(gru)).toThrow(/cannot step recurrent layer '.*' \(GRU\); only LSTMs \(use mode: window\)/);
   });
 });
 

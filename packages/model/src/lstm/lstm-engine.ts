@@ -1,40 +1,48 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import type { LstmLayerConfig } from './lstm-layer-config';
+import type { LstmStepCell, LstmWeights } from './step/lstm-step-cell';
+
+/** The engine names a config may give (`model.options.lstm`); `auto` = the best available engine. */
+export const LSTM_KINDS = ['auto', 'native', 'fused', 'layers'] as const;
+export type LstmKind = (typeof LSTM_KINDS)[number];
+
+/** Optional features a layer may need from its engine. */
+export interface LstmFeatures {
+  /** A dropout mask on the recurrent state (`recurrentDropout > 0`). */
+  recurrentDropout?: boolean;
+  /** One time step at a time with explicit state (stateful generation). */
+  statefulStep?: boolean;
+}
+
+export interface LstmEngineStatus {
+  available: boolean;
+  /** One line saying why not (absent when available). */
+  reason?: string;
+  /** What makes it available, e.g. the install command (a config error prints it). */
+  fix?: string;
+}
 
 /**
- * The sequence math of one LSTM layer, time-major, without dropout on the inputs (the layer
- * applies that mask before calling) and without autodiff (the layer wraps forward/backward in
- * one `tf.customGrad`). Implementations: `TfjsLstmEngine` (tf ops + the cell kernels, any
- * backend) and the oneDNN addon (`NativeLstmEngine`).
+ * One way to run an LSTM layer, registered under its name (like a tfjs backend). All engines
+ * compute the same function (Keras semantics: gates i, f, c, o; sigmoid and tanh; unit forget
+ * bias) over the same weights (`<layer>/kernel [I,4H]`, `recurrent_kernel [H,4H]`, `bias [4H]`),
+ * so a checkpoint written on one runs on any other.
  */
-export interface LstmSequenceInputs {
-  /** [T,B,I], already multiplied by the input dropout mask. */
-  xTm: tf.Tensor3D;
-  kernel: tf.Tensor2D;
-  recurrentKernel: tf.Tensor2D;
-  bias: tf.Tensor1D;
-  /** [B,H] recurrent dropout mask (scaled), or null. */
-  recurrentMask: tf.Tensor2D | null;
-}
-
-export interface LstmForwardResult {
-  /** [T,B,H] when returnSequences, else the last state [B,H]. */
-  y: tf.Tensor;
-  /** What backward needs; empty when no gradient is being recorded. */
-  saved: tf.Tensor[];
-}
-
-export interface LstmGradients {
-  dxTm: tf.Tensor3D;
-  dKernel: tf.Tensor2D;
-  dRecurrentKernel: tf.Tensor2D;
-  dBias: tf.Tensor1D;
-}
-
 export interface LstmEngine {
-  readonly name: 'fused' | 'native';
-  readonly supportsRecurrentDropout: boolean;
-  forward(inp: LstmSequenceInputs, returnSequences: boolean, needGrad: boolean): LstmForwardResult;
-  /** dy is [T,B,H] (returnSequences) or [B,H]. */
-  backward(dy: tf.Tensor, inp: LstmSequenceInputs, saved: tf.Tensor[], returnSequences: boolean): LstmGradients;
-  dispose?(): void;
+  readonly name: string;
+  /** `auto` takes the available engine with the highest priority that supports what the layer needs. */
+  readonly priority: number;
+  readonly supports: Required<LstmFeatures>;
+  /** The layer class its layers are saved as: a checkpoint's topology is rewritten to it before loading. */
+  readonly layerClass: 'FusedLSTM' | 'LSTM';
+  /** Whether it can run in this process (cached by the engine; never throws). */
+  available(): LstmEngineStatus;
+  /** A new, unbuilt layer. */
+  createLayer(config: LstmLayerConfig): tf.layers.Layer;
+  /** Whether `layer` (of any origin) runs on this engine. */
+  runs(layer: tf.layers.Layer): boolean;
+  /** Points a layer of `layerClass` rebuilt from a checkpoint at this engine. */
+  adopt(layer: tf.layers.Layer): void;
+  /** The single-step cell of a trained layer this engine runs. */
+  createStepCell(layer: tf.layers.Layer, weights: LstmWeights): LstmStepCell;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createLstmLayer } from '../create-lstm-layer';
 import { registerFastWasmKernels } from '../fast-wasm-kernels';
-import { setNativeThreads } from '../native-lstm-engine';
+import { setNativeThreads } from '../native-lstm-math';
 import { DataParallelGradients } from '../parallel/data-parallel';
 
 /**

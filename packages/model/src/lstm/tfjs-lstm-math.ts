@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { lstmCellBackward, lstmCellForward } from './lstm-cell-kernels';
-import { LstmEngine, LstmForwardResult, LstmGradients, LstmSequenceInputs } from './lstm-engine';
+import { LstmSequenceMath, LstmForwardResult, LstmGradients, LstmSequenceInputs } from './lstm-sequence-math';
 
 /**
  * LSTM on tfjs ops: the input projection of all T steps is one matMul; each step is one
@@ -8,7 +8,7 @@ import { LstmEngine, LstmForwardResult, LstmGradients, LstmSequenceInputs } from
  * then computes the weight gradients as three large matMuls over all T·B rows. No matMul uses a
  * transposed operand (those fall to a scalar path on wasm): transposes are explicit.
  */
-export class TfjsLstmEngine implements LstmEngine {
+export class TfjsLstmMath implements LstmSequenceMath {
   readonly name = 'fused' as const;
   readonly supportsRecurrentDropout = true;
 

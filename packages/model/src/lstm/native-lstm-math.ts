@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { LstmEngine, LstmForwardResult, LstmGradients, LstmSequenceInputs } from './lstm-engine';
+import { LstmSequenceMath, LstmForwardResult, LstmGradients, LstmSequenceInputs } from './lstm-sequence-math';
 
 /**
  * The parts of `@piano-lstm/native-lstm` used here. The addon is optional (it needs libdnnl and a
@@ -11,7 +11,7 @@ interface NativeDims {
   I: number;
   H: number;
 }
-interface NativeLayer {
+export interface NativeLayer {
   readonly dims: Readonly<NativeDims>;
   resize(dims: { T: number; B: number }): void;
   forward(
@@ -25,6 +25,8 @@ interface NativeLayer {
     dy: Float32Array,
     opts?: { out?: Partial<Record<'dx' | 'dKernel' | 'dRecurrentKernel' | 'dBias', Float32Array>> },
   ): { dx: Float32Array; dKernel: Float32Array; dRecurrentKernel: Float32Array; dBias: Float32Array };
+  setWeights(kernel: Float32Array, recurrentKernel: Float32Array, bias: Float32Array): void;
+  step(x: Float32Array, h: Float32Array, c: Float32Array): { h: Float32Array; c: Float32Array };
   dispose(): void;
 }
 interface NativeModule {
@@ -53,6 +55,13 @@ export function nativeLstmStatus(): { available: boolean; reason?: string } {
   return l.mod ? { available: true } : { available: false, reason: l.reason };
 }
 
+/** A fresh addon layer (I and H fixed, T and B resizable); throws the one-line reason when the addon is absent. */
+export function newNativeLayer(dims: NativeDims): NativeLayer {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason} (use lstm: fused or auto)`);
+  return new l.mod.NativeLstmLayer(dims);
+}
+
 /**
  * OpenMP threads of the addon (process-wide). One thread is the safe choice on a shared machine:
  * with two, every competing process stalls oneDNN's barriers and steps get several times slower.
@@ -69,7 +78,7 @@ export function setNativeThreads(n: number): void {
  * layer was called again in between) recomputes the forward first. No recurrent dropout: oneDNN's
  * cell has no hook for a mask on h.
  */
-export class NativeLstmEngine implements LstmEngine {
+export class NativeLstmMath implements LstmSequenceMath {
   readonly name = 'native' as const;
   readonly supportsRecurrentDropout = false;
   private layer: NativeLayer | undefined;
@@ -88,7 +97,7 @@ export class NativeLstmEngine implements LstmEngine {
       this.layer.resize({ T, B });
     } else {
       this.layer?.dispose();
-      this.layer = new (loadModule().mod!.NativeLstmLayer)({ T, B, I, H });
+      this.layer = newNativeLayer({ T, B, I, H });
       this.yBuf = undefined;
     }
     return this.layer;

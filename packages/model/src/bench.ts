@@ -1,0 +1,17 @@
+// `@piano-lstm/model/bench`: the training-step benchmark behind `piano-lstm bench train`, kept out
+// of the main entry so applications loading the model package do not load bench code.
+export {
+  benchTrainStep,
+  benchMatMul,
+  seedDocModel,
+  lstmTrainFlopsPerSample,
+  trainBenchChildMain,
+  SEED_DOC_LSTMS,
+  CEILING_N,
+  TRAIN_BENCH_JOB_ENV,
+  TRAIN_BENCH_RESULT_PREFIX,
+  type TrainBenchConfig,
+  type TrainBenchResult,
+  type MatMulBenchResult,
+  type TrainBenchJob,
+} from './lstm/bench/train-step-bench';
