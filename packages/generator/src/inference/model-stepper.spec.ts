@@ -120,7 +120,7 @@ describe('ModelStepper on the fused LSTM layer (@piano-lstm/model)', () => {
     model.add(createLstmLayer('fused', { units: 9, name: 'l2' }));
     model.add(tf.layers.dense({ units: VOCAB.length, activation: 'softmax' }));
     // Non-zero biases so the test sees them.
-    for (const w of model.weights) if (w.name.endsWith('bias')) w.write(tf.randomUniform(w.shape, -0.5, 0.5, 'float32', 3));
+    for (const w of model.weights) if (w.name.endsWith('bias')) w.write(tf.randomUniform(w.shape as number[], -0.5, 0.5, 'float32', 3));
     expect(model.layers[0].getClassName()).not.toBe('LSTM');
     const enc = new TinyEncoder(VOCAB, T);
     const d = enc.input([[1, 5, 9, 2, 7], [0, 0, 11, 3, 3]]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convertLstmTopology } from './convert-lstm-topology';
-import { createLstmLayer, LstmLayerConfig } from './create-lstm-layer';
+import { createLstmLayer } from './create-lstm-layer';
+import type { LstmLayerConfig } from './lstm-layer-config';
 import { dropoutMask, FusedLSTM } from './fused-lstm';
 import { lstmEngine, lstmEngineOf, lstmEngines } from './lstm-engine-registry';
 import { createLstmStepCell } from './step/create-lstm-step-cell';
@@ -247,7 +248,7 @@ describe.each(available.map((e) => ({ name: e.name })))('single-step cell of eng
 
   it.each(shapes)('B=$B T=$T I=$I H=$H: stepping equals the whole-sequence output within 1e-5, without leaks', (s) => {
     const layer = createLstmLayer(name, { units: s.H, returnSequences: true, inputShape: [s.T, s.I], name: `step_${++uid}` });
-    tf.tidy(() => layer.apply(tf.zeros([1, s.T, s.I])));
+    tf.tidy(() => layer.apply(tf.zeros([1, s.T, s.I])) as tf.Tensor);
     const weights = [uniform([s.I, 4 * s.H], 31, -0.6, 0.6), uniform([s.H, 4 * s.H], 32, -0.6, 0.6), uniform([4 * s.H], 33, -0.5, 0.5)];
     layer.setWeights(weights);
     expect(lstmEngineOf(layer)?.name).toBe(name);
