@@ -30,21 +30,17 @@ export { HeadEmbedding, HeadSoftmax } from './builders/multi-head-layers';
 export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
 export { buildStack, readStackOptions, type StackOptions } from './builders/lstm-stack';
 export { checkLstmKind, createLstm, resolveLstmKind, LSTM_KINDS, type LstmKind } from './builders/lstm-layer';
-export { createOptimizer, describeOptimizer, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
+export { createOptimizer, describeOptimizer, setLearningRate, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
 export { DropoutNoise, SeededDropout, attachNoise, noiseOf } from './builders/dropout-noise';
+export { randomState, restoreRandomState, takeStepNoise, type RandomState } from './builders/random-state';
 export { OneHotEmbedding } from './builders/one-hot-embedding';
 export { fileIOHandler } from './checkpoint/file-io-handler';
 export {
   saveCheckpoint,
   loadCheckpoint,
   listCheckpoints,
-  markCheckpoint,
-  readMark,
   encoderFromSpec,
   corpusFingerprint,
-  CHECKPOINTS_DIR,
-  BEST_FILE,
-  LATEST_FILE,
   type CheckpointContents,
   type CorpusFingerprint,
   type LoadedCheckpoint,
