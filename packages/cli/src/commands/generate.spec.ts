@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { experimentToYaml, type ModelBuilder, type Piece } from '@piano-lstm/core';
-import { corpusFingerprint, markCheckpoint, saveCheckpoint, type TokenEncoder } from '@piano-lstm/model';
+import { RunFolder, experimentToYaml, type ModelBuilder, type Piece } from '@piano-lstm/core';
+import { corpusFingerprint, saveCheckpoint, type TokenEncoder } from '@piano-lstm/model';
 import { createStage, loadExperiment, type Output } from '../app';
 import { buildProgram } from '../program';
 
@@ -43,7 +43,7 @@ async function makeRun(dir: string): Promise<void> {
     state: { epoch: 1, step: 0, globalStep: 1, rng: {}, metrics: { loss: 1 } },
   });
   model.dispose();
-  markCheckpoint(dir, 'best', 'epoch-01');
+  RunFolder.at(dir).mark('best', 'epoch-01');
   fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(encoder.vocabulary));
 }
 

@@ -1,8 +1,6 @@
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { Rng, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
-import { generatePieces, lstmKindOf } from '@piano-lstm/generator';
-import { loadCheckpoint } from '@piano-lstm/model';
+import type { NoteSource, Sampler, Sink } from '@piano-lstm/core';
+import { generateFromRun } from '@piano-lstm/generator';
 import { collect, createStage } from '../app';
 import type { CommandKit } from '../command-kit';
 import { encoderMaker, finishReport, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
@@ -19,29 +17,21 @@ export function registerRun(program: Command, kit: CommandKit): void {
         const run = await trainFromConfig(config, opts, 'run', kit.io, kit.verbose());
         run.result.model.dispose();
         printTrainSummary(run, kit.io);
-        const { loaded, runDir, log, corpus } = run;
-        const { experiment } = loaded;
-        // Generate from the best checkpoint, exactly what `generate --run` would use.
-        const lstm = lstmKindOf(experiment);
-        const ckpt = await loadCheckpoint(runDir, undefined, { createEncoder: encoderMaker(loaded, log), ...(lstm ? { lstm } : {}) });
-        const sampler = createStage<Sampler>(loaded, 'Sampler', log);
-        const sink = createStage<Sink>(loaded, 'Sink', log);
-        const source = createStage<NoteSource>(loaded, 'NoteSource', log);
-        const trainingIds = corpus.pieces.map((p) => ckpt.encoder.encode(p.tokens).ids);
-        const files = await generatePieces({
-          model: ckpt.model,
-          encoder: ckpt.encoder,
-          sampler,
-          sink,
-          generate: experiment.generate,
-          trainingIds,
-          source,
-          rng: new Rng(experiment.seed).fork('generate'),
-          outDir: path.join(runDir, 'samples'),
-          log,
-        });
-        ckpt.model.dispose();
-        kit.io.out(`checkpoint used: ${ckpt.dir}`);
+        const { loaded, runDir, log } = run;
+        // Generate from the best checkpoint, exactly as `generate --run` would, into the run's samples/.
+        const { files, checkpoint } = await generateFromRun(
+          runDir,
+          { fileStem: 'sample' },
+          {
+            experiment: loaded.experiment,
+            sampler: createStage<Sampler>(loaded, 'Sampler', log),
+            sink: createStage<Sink>(loaded, 'Sink', log),
+            source: () => createStage<NoteSource>(loaded, 'NoteSource', log),
+            log,
+            createEncoder: encoderMaker(loaded, log),
+          },
+        );
+        kit.io.out(`checkpoint used: ${checkpoint}`);
         for (const f of files) kit.io.out(`sample: ${f}`);
         await finishReport(runDir, kit.io, log);
         kit.io.out(`run folder: ${runDir}`);

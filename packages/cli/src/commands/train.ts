@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError, describeFsCode, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
+import { ConfigError, InputError, RunFolder, describeFsCode, experimentToYaml, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
-import { checkFreeSpace, checkSourcePaths, checkVocabulary, collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { checkSourcePaths, checkVocabulary, collect, consoleLogger, createStage, loadExperiment, resumeRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
 import type { CommandKit } from '../command-kit';
 
 export interface TrainCommandOptions {
@@ -18,6 +18,7 @@ export interface TrainCommandOptions {
 export interface TrainedRun {
   loaded: LoadedExperiment;
   runDir: string;
+  run: RunFolder;
   corpus: Corpus;
   backend: BackendInfo;
   result: TrainResult;
@@ -36,15 +37,15 @@ export function registerTrain(program: Command, kit: CommandKit): void {
         const run = await trainFromConfig(config, opts, 'train', kit.io, kit.verbose());
         printTrainSummary(run, kit.io);
         run.result.model.dispose();
-        await finishReport(run.runDir, kit.io, run.log);
+        if (!run.result.alreadyFinished) await finishReport(run.runDir, kit.io, run.log);
       }),
     );
 }
 
 /** Shared by `train` and `run`: config → run folder → corpus → trained checkpoints. */
 export async function trainFromConfig(config: string | undefined, opts: TrainCommandOptions, command: 'train' | 'run', io: Output = stdio, verbose = false): Promise<TrainedRun> {
-  const resumeDir = opts.resume ? requireRunFolder(opts.resume, { lock: true }) : undefined;
-  const configFile = config ?? (resumeDir ? path.join(resumeDir, 'config.yaml') : undefined);
+  const resumed = opts.resume ? resumeRunFolder(opts.resume, io) : undefined;
+  const configFile = config ?? resumed?.file('config');
   if (!configFile) throw new InputError(`${command} needs a config file, e.g. piano-lstm ${command} configs/quickstart.yaml (or --resume <runDir>)`);
   const loaded = loadExperiment(configFile, opts.set);
   checkSourcePaths(loaded);
@@ -52,16 +53,37 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   const log = consoleLogger(io, verbose);
   const backend = await initBackend(experiment.backend, log);
 
-  let runDir: string;
-  if (resumeDir) {
-    runDir = resumeDir;
-    io.out(`run folder: ${runDir}`);
-    writeFileAtomic(path.join(runDir, 'config.yaml'), experimentToYaml(experiment), { force: true });
+  let run: RunFolder;
+  if (resumed) {
+    run = resumed;
+    io.out(`run folder: ${run.dir}`);
+    run.writeConfig(experimentToYaml(experiment));
   } else {
-    runDir = startRunFolder(experiment, opts.runs, io);
+    run = startRunFolder(experiment, opts.runs, io);
   }
-  writeFileAtomic(path.join(runDir, 'backend'), `${backend.name}\n`, { force: true });
+  try {
+    run.writeBackend(backend.name);
+    return await trainInto(run, loaded, { configFile, opts, command, io, log, backend, resume: Boolean(resumed) });
+  } catch (e) {
+    // a fresh run that failed before a checkpoint (an empty corpus, a bad option) leaves no folder behind
+    if (!resumed) run.discardIfUnfinished();
+    throw e;
+  }
+}
 
+interface TrainContext {
+  configFile: string;
+  opts: TrainCommandOptions;
+  command: 'train' | 'run';
+  io: Output;
+  log: Logger;
+  backend: BackendInfo;
+  resume: boolean;
+}
+
+/** Loads the corpus the config names, failing with a config error that points at source.paths. */
+async function loadCorpus(loaded: LoadedExperiment, log: Logger): Promise<{ corpus: Corpus; pieces: Piece[] }> {
+  const { experiment } = loaded;
   const source = createStage<NoteSource>(loaded, 'NoteSource', log);
   let corpus: Corpus;
   try {
@@ -85,7 +107,15 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   checkVocabulary(loaded, pieces);
   const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
   log.info(`corpus: ${pieces.length} pieces, ${tokenCount} tokens${corpus.skipped.length ? `, ${corpus.skipped.length} files skipped` : ''}`);
+  return { corpus, pieces };
+}
 
+/** Corpus → encoder, model and trainer → trained checkpoints in `run`, then the baselines. */
+async function trainInto(run: RunFolder, loaded: LoadedExperiment, ctx: TrainContext): Promise<TrainedRun> {
+  const { configFile, opts, command, io, log, backend } = ctx;
+  const { experiment } = loaded;
+  const runDir = run.dir;
+  const { corpus, pieces } = await loadCorpus(loaded, log);
   const encoder = createStage<TokenEncoder>(loaded, 'Encoder', log);
   const modelBuilder = createStage<ModelBuilder<tf.LayersModel>>(loaded, 'ModelBuilder', log);
   const trainer = createStage<Trainer>(loaded, 'Trainer', log);
@@ -99,19 +129,19 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       encoder,
       modelBuilder,
       config: experiment,
-      resume: Boolean(resumeDir),
+      resume: ctx.resume,
       signal: interrupt.signal,
       backend: backend.name,
       resumeHint: hint,
       createEncoder: encoderMaker(loaded, log),
       onReady: ({ encoder: enc, train, validation, model }) => {
-        checkFreeSpace(runDir, model.countParams());
+        run.checkFreeSpace(model.countParams());
         split = { train, validation };
-        writeCorpusJson(runDir, corpus, pieces, enc.vocabSize, train, validation);
+        writeCorpusJson(run, corpus, pieces, enc.vocabSize, train, validation);
       },
     });
     if (split) compareWithBaselines(runDir, split, result, encoder.sequenceLength, backend.name, io);
-    return { loaded, runDir, corpus, backend, result, log };
+    return { loaded, runDir, run, corpus, backend, result, log };
   } catch (e) {
     // the disk filled (or went read-only) mid-run: checkpoints are written atomically, so the last one is whole
     const code = (e as NodeJS.ErrnoException).code;
@@ -170,7 +200,7 @@ export function encoderMaker(loaded: LoadedExperiment, log: Logger): (spec: Enco
 }
 
 /** `corpus.json`: which files were used or skipped (and why), token count, vocabulary size, the split. */
-function writeCorpusJson(runDir: string, corpus: Corpus, used: Piece[], vocabSize: number, train: Piece[], validation: Piece[]): void {
+function writeCorpusJson(run: RunFolder, corpus: Corpus, used: Piece[], vocabSize: number, train: Piece[], validation: Piece[]): void {
   const valPaths = new Set(validation.map((p) => p.path));
   const doc = {
     files: used.map((p) => ({ path: p.path, tokens: p.tokens.length, split: valPaths.has(p.path) ? 'validation' : 'train' })),
@@ -180,15 +210,20 @@ function writeCorpusJson(runDir: string, corpus: Corpus, used: Piece[], vocabSiz
     trainPieces: train.length,
     validationPieces: validation.length,
   };
-  writeFileAtomic(path.join(runDir, 'corpus.json'), `${JSON.stringify(doc, null, 2)}\n`, { force: true });
+  run.writeJson('corpus', doc);
 }
 
 export function printTrainSummary(run: TrainedRun, io: Output): void {
-  const { result, runDir } = run;
+  const { result, run: folder } = run;
   const last = result.metrics[result.metrics.length - 1];
-  const why = result.stoppedEarly ? ' (early stopping)' : result.stoppedAtMaxSteps ? ' (maxSteps reached)' : '';
-  io.out(`trained ${last ? last.epoch : 0} epoch(s)${why}; final loss ${last ? last.loss.toFixed(4) : '-'}`);
-  if (result.best) io.out(`best checkpoint: ${path.join(runDir, 'checkpoints', result.best)}`);
-  if (fs.existsSync(path.join(runDir, 'metrics.jsonl'))) io.out(`metrics: ${path.join(runDir, 'metrics.jsonl')}`);
+  if (result.alreadyFinished) {
+    const done = last ? last.epoch : 0;
+    io.out(`nothing to train: ${folder.dir} already finished its ${done} epoch(s); to train on, raise the epochs, e.g. --set trainer.options.epochs=${done + 10}`);
+  } else {
+    const why = result.stoppedEarly ? ' (early stopping)' : result.stoppedAtMaxSteps ? ' (maxSteps reached)' : '';
+    io.out(`trained ${last ? last.epoch : 0} epoch(s)${why}; final loss ${last ? last.loss.toFixed(4) : '-'}`);
+  }
+  if (result.best) io.out(`best checkpoint: ${folder.checkpointDir(result.best)}`);
+  if (fs.existsSync(folder.file('metrics'))) io.out(`metrics: ${folder.file('metrics')}`);
 }
 
