@@ -138,14 +138,15 @@ export function startRunFolder(experiment: Experiment, runsRoot: string | undefi
  * or a runs folder holding no config of its own, the newest run inside (said on stderr).
  */
 export function resumeRunFolder(dir: string, io: Output = stdio): RunFolder {
+  const report = (line: string) => io.err(line);
   if (!fs.existsSync(RunFolder.at(dir).file('config'))) {
     const newest = RunFolder.newestIn(dir);
     if (newest) {
       io.err(`${dir} holds runs; resuming the newest: ${newest.dir}`);
-      return RunFolder.require(newest.dir, { lock: true });
+      return RunFolder.require(newest.dir, { lock: true, report });
     }
   }
-  return RunFolder.require(dir, { lock: true });
+  return RunFolder.require(dir, { lock: true, report });
 }
 
 /** Collects repeated `--set k=v` options. */

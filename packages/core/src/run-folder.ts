@@ -100,9 +100,10 @@ export class RunFolder {
 
   /**
    * An existing run folder (it holds a config), for `--resume` and `generate --run`; a wrong path is a
-   * usage error. With `lock` (a writer: --resume) the folder must be writable and is locked.
+   * usage error. With `lock` (a writer: --resume) the folder must be writable and is locked;
+   * `report` hears the repairs locking makes.
    */
-  static require(dir: string, options: { lock?: boolean } = {}): RunFolder {
+  static require(dir: string, options: { lock?: boolean; report?: (line: string) => void } = {}): RunFolder {
     const folder = new RunFolder(dir);
     if (!fs.existsSync(folder.dir) || !fs.statSync(folder.dir).isDirectory()) {
       throw new InputError(`run folder ${dir} does not exist (${WHERE})`, { file: dir });
@@ -116,7 +117,7 @@ export class RunFolder {
       } catch (e) {
         throw unwritableRunFolder(folder.dir, e, 'make it writable, or copy the run folder somewhere writable and resume there');
       }
-      folder.lock();
+      folder.lock(options.report);
     }
     return folder;
   }
