@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { Output, releaseRunFolders, stdio } from './app';
+import { releaseRunFolders } from '@piano-lstm/core';
+import { Output, stdio } from './app';
 import { reportError } from './errors';
 
 /** What each command file gets: output streams, the --verbose flag, and `action` for uniform error handling. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from './errors';
-import { createRunFolder, timestamp, writeDirAtomic, writeFileAtomic } from './fs-util';
+import { writeDirAtomic, writeFileAtomic } from './fs-util';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'core-fs-'));
 
@@ -30,15 +30,5 @@ describe('atomic writes and run folders', () => {
     expect(fs.readdirSync(path.dirname(d))).toEqual(['ckpt']);
     await writeDirAtomic(d, (t) => fs.writeFileSync(path.join(t, 'y'), '3'));
     expect(fs.readdirSync(d)).toEqual(['y']);
-  });
-
-  it('creates <runs>/<name>/<stamp> and never reuses a folder', () => {
-    const root = tmp();
-    const now = new Date(2026, 10, 25, 9, 5, 7);
-    const a = createRunFolder(root, 'seed-doc', now);
-    const b = createRunFolder(root, 'seed-doc', now);
-    expect(a).toBe(path.join(root, 'seed-doc', '20261125-090507'));
-    expect(b).toBe(`${a}-1`);
-    expect(timestamp(now)).toBe('20261125-090507');
   });
 });

@@ -91,29 +91,6 @@ export function recoverAtomicWrites(dir: string): string[] {
   return done;
 }
 
-/** `<runs>/<name>/<YYYYMMDD-HHMMSS>/` (a suffix is added when two runs start in the same second). */
-export function createRunFolder(runsRoot: string, name: string, now = new Date()): string {
-  const stamp = timestamp(now);
-  const base = path.resolve(runsRoot, name);
-  try {
-    fs.mkdirSync(base, { recursive: true });
-  } catch (e) {
-    const code = nearestAncestorProblem(base) ?? (e as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot create run folder under ${base}: ${describeFsCode(code)}; choose another --runs folder`);
-  }
-  for (let i = 0; i < 1000; i++) {
-    const dir = path.join(base, i === 0 ? stamp : `${stamp}-${i}`);
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new InputError(`cannot create run folder ${dir}: ${describeFsCode(code)}; choose another --runs folder`);
-    }
-  }
-  throw new InputError(`cannot create a new run folder under ${base}: too many runs this second`);
-}
-
 const FS_CODES: Record<string, string> = {
   EROFS: 'the file system is read-only',
   EACCES: 'permission denied',
@@ -124,7 +101,7 @@ const FS_CODES: Record<string, string> = {
 };
 
 /** Why the deepest existing folder above `p` cannot be written (mkdir -p on a read-only disk says ENOENT, not EROFS). */
-function nearestAncestorProblem(p: string): string | undefined {
+export function nearestAncestorProblem(p: string): string | undefined {
   let dir = p;
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   try {

@@ -6,3 +6,4 @@ export * from './registry';
 export * from './experiment';
 export * from './fs-util';
 export * from './stages';
+export * from './run-folder';

@@ -190,8 +190,8 @@ export function lossChart(epochs: readonly EpochMetrics[], baselines: { label: s
   const H = 300;
   const m = { l: 60, r: 215, t: 16, b: 42 };
   const series = [
-    { key: 'loss', label: 'loss', color: '#2563eb' },
-    { key: 'val_loss', label: 'val_loss', color: '#dc2626' },
+    { key: 'loss' as const, label: 'loss', color: '#2563eb' },
+    { key: 'val_loss' as const, label: 'val_loss', color: '#dc2626' },
   ]
     .map((s) => ({ ...s, points: epochs.filter((e) => isNum(e[s.key])).map((e) => [e.epoch, e[s.key] as number] as [number, number]) }))
     .filter((s) => s.points.length > 0);

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, writeFileAtomic } from '@piano-lstm/core';
+import { InputError, RUN_FILES, RunFolder, writeFileAtomic } from '@piano-lstm/core';
 import { evaluatePieces, EvaluateOptions } from './evaluate-pieces';
 import { loadNotePieces, LoadedPieces, midiErrorReason, readMidiFileInfo } from './midi-notes';
 import { renderReport, ReportData, ReportSample } from './report-html';
 import { isRunFolder, readRunFolder, runCorpusPaths } from './run-folder';
 
-export const REPORT_FILE = 'report.html';
+export const REPORT_FILE = RUN_FILES.report;
 
 export interface ReportOptions extends EvaluateOptions {
   /** Shown as the time the report was written (tests pin it). */
@@ -20,7 +20,8 @@ export function collectReportData(runDir: string, options: ReportOptions = {}): 
     throw new InputError(`run folder ${runDir} does not exist (give the folder printed as 'run folder: …')`, { file: runDir });
   }
   if (!isRunFolder(abs)) {
-    throw new InputError(`${runDir} is not a run folder: it has no config.yaml, metrics.jsonl, corpus.json or evaluation.json (give the folder printed as 'run folder: …')`, { file: runDir });
+    const { config, metrics, corpus, evaluation } = RUN_FILES;
+    throw new InputError(`${runDir} is not a run folder: it has no ${config}, ${metrics}, ${corpus} or ${evaluation} (give the folder printed as 'run folder: …')`, { file: runDir });
   }
   const run = readRunFolder(abs);
   const samples: ReportSample[] = run.samples.map((file) => {
@@ -57,7 +58,7 @@ export function collectReportData(runDir: string, options: ReportOptions = {}): 
 /** Builds `<runDir>/report.html` (self-contained: no network, no external fonts) and returns its path. */
 export function writeReport(runDir: string, options: ReportOptions = {}): string {
   const data = collectReportData(runDir, options);
-  const file = path.join(data.run.dir, REPORT_FILE);
+  const file = RunFolder.at(data.run.dir).file('report');
   writeFileAtomic(file, renderReport(data), { force: true });
   return file;
 }

@@ -1,9 +1,8 @@
-import * as path from 'node:path';
-import { writeFileAtomic } from '@piano-lstm/core';
+import { RUN_FILES, RunFolder } from '@piano-lstm/core';
 import { BaselineComparison, BaselineOptions, Baselines, compareWithBaselines, computeBaselines, ModelScore } from './baselines';
 
 /** Name of the held-out evaluation file in a run folder. */
-export const EVALUATION_FILE = 'evaluation.json';
+export const EVALUATION_FILE = RUN_FILES.evaluation;
 
 /** What `evaluation.json` holds: the baselines on the run's validation split and the model next to them. */
 export interface RunEvaluation {
@@ -30,9 +29,9 @@ export function evaluateHeldOut(
 
 /** Writes `evaluation.json` atomically (replacing an older one) and returns its path. */
 export function writeRunEvaluation(runDir: string, evaluation: RunEvaluation): string {
-  const file = path.join(runDir, EVALUATION_FILE);
-  writeFileAtomic(file, `${JSON.stringify(evaluation, null, 2)}\n`, { force: true });
-  return file;
+  const run = RunFolder.at(runDir);
+  run.writeJson('evaluation', evaluation);
+  return run.file('evaluation');
 }
 
 /** One line per model/baseline for the terminal, e.g. at the end of training. */

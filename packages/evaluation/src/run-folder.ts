@@ -1,18 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isNamedCorpus, parseExperiment } from '@piano-lstm/core';
+import { RUN_FILES, RunFolder, isNamedCorpus, parseExperiment, type EpochMetrics, type RunFile } from '@piano-lstm/core';
 import { listMidiFiles } from './midi-notes';
-import { EVALUATION_FILE, RunEvaluation } from './run-evaluation';
+import { RunEvaluation } from './run-evaluation';
 
-/** One line of `metrics.jsonl`. */
-export interface EpochMetrics {
-  epoch: number;
-  loss?: number;
-  val_loss?: number;
-  samples_per_s?: number;
-  seconds?: number;
-  [key: string]: unknown;
-}
+export type { EpochMetrics } from '@piano-lstm/core';
 
 /** `corpus.json`: the files the run learned from, the ones skipped and why, and token counts. */
 export interface CorpusSummary {
@@ -37,22 +29,18 @@ export interface RunFolderContents {
   warnings: string[];
 }
 
-const RUN_MARKERS = ['config.yaml', 'metrics.jsonl', 'corpus.json', EVALUATION_FILE];
-
 /** A folder is taken for a run folder when it holds one of the files `run` writes. */
 export function isRunFolder(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory() && RUN_MARKERS.some((f) => fs.existsSync(path.join(dir, f)));
-  } catch {
-    return false;
-  }
+  return RunFolder.isRunFolder(dir);
 }
 
 export function readRunFolder(dir: string): RunFolderContents {
-  const abs = path.resolve(dir);
+  const run = RunFolder.at(dir);
+  const abs = run.dir;
   const warnings: string[] = [];
-  const read = (name: string): string | null => {
-    const file = path.join(abs, name);
+  const read = (which: RunFile): string | null => {
+    const name = RUN_FILES[which];
+    const file = run.file(which);
     if (!fs.existsSync(file)) return null;
     try {
       return fs.readFileSync(file, 'utf8');
@@ -61,53 +49,43 @@ export function readRunFolder(dir: string): RunFolderContents {
       return null;
     }
   };
-  const json = <T>(name: string): T | null => {
-    const text = read(name);
+  const json = <T>(which: RunFile): T | null => {
+    const text = read(which);
     if (text === null) return null;
     try {
       return JSON.parse(text) as T;
     } catch (e) {
-      warnings.push(`${name}: not valid JSON (${(e as Error).message})`);
+      warnings.push(`${RUN_FILES[which]}: not valid JSON (${(e as Error).message})`);
       return null;
     }
   };
 
-  const configText = read('config.yaml');
+  const configText = read('config');
   let config: Record<string, unknown> | null = null;
   if (configText !== null) {
     try {
-      config = parseExperiment(configText, { file: path.join(abs, 'config.yaml'), baseDir: abs }).data;
+      config = parseExperiment(configText, { file: run.file('config'), baseDir: abs }).data;
     } catch (e) {
-      warnings.push(`config.yaml: ${(e as Error).message}`);
+      warnings.push(`${RUN_FILES.config}: ${(e as Error).message}`);
     }
   }
-  const vocabRaw = json<unknown>('vocab.json');
+  const vocabRaw = json<unknown>('vocab');
   const vocab = Array.isArray(vocabRaw) ? vocabRaw.map(String) : isObject(vocabRaw) && Array.isArray(vocabRaw.vocabulary) ? vocabRaw.vocabulary.map(String) : null;
-  if (vocabRaw !== null && vocab === null) warnings.push('vocab.json: expected a list of tokens');
+  if (vocabRaw !== null && vocab === null) warnings.push(`${RUN_FILES.vocab}: expected a list of tokens`);
 
-  const epochs: EpochMetrics[] = [];
-  const metricsText = read('metrics.jsonl');
-  metricsText
-    ?.split('\n')
-    .map((l) => l.trim())
-    .forEach((line, i) => {
-      if (!line) return;
-      try {
-        const obj = JSON.parse(line) as EpochMetrics;
-        if (isObject(obj) && typeof obj.epoch === 'number') epochs.push(obj);
-        else warnings.push(`metrics.jsonl line ${i + 1}: no epoch number`);
-      } catch {
-        warnings.push(`metrics.jsonl line ${i + 1}: not valid JSON`);
-      }
-    });
+  let epochs: EpochMetrics[] = [];
+  if (read('metrics') !== null) {
+    const metrics = run.readMetrics();
+    epochs = metrics.epochs;
+    warnings.push(...metrics.warnings);
+  }
 
-  const samplesDir = path.join(abs, 'samples');
-  const samples = fs.existsSync(samplesDir) ? listMidiFiles([samplesDir]) : [];
-  const corpus = readCorpusSummary(json<unknown>('corpus.json'), abs, warnings);
-  const evaluationRaw = json<unknown>(EVALUATION_FILE);
+  const samples = fs.existsSync(run.samplesDir) ? listMidiFiles([run.samplesDir]) : [];
+  const corpus = readCorpusSummary(json<unknown>('corpus'), abs, warnings);
+  const evaluationRaw = json<unknown>('evaluation');
   let evaluation: RunEvaluation | null = null;
   if (isObject(evaluationRaw) && isObject(evaluationRaw.baselines) && isObject(evaluationRaw.comparison)) evaluation = evaluationRaw as unknown as RunEvaluation;
-  else if (evaluationRaw !== null) warnings.push(`${EVALUATION_FILE}: expected { baselines, comparison }`);
+  else if (evaluationRaw !== null) warnings.push(`${RUN_FILES.evaluation}: expected { baselines, comparison }`);
 
   const configName = typeof config?.name === 'string' ? config.name : null;
   const name = configName ?? path.basename(path.dirname(abs));
@@ -117,7 +95,7 @@ export function readRunFolder(dir: string): RunFolderContents {
 function readCorpusSummary(raw: unknown, runDir: string, warnings: string[]): CorpusSummary | null {
   if (raw === null) return null;
   if (!isObject(raw)) {
-    warnings.push('corpus.json: expected an object with files and skipped');
+    warnings.push(`${RUN_FILES.corpus}: expected an object with files and skipped`);
     return null;
   }
   const count = (v: unknown): number | null => (typeof v === 'number' ? v : Array.isArray(v) ? v.length : null);
@@ -145,12 +123,12 @@ export function runCorpusPaths(run: RunFolderContents): { paths: string[]; note:
   if (run.corpus && run.corpus.files.length) {
     const paths = run.corpus.files.map((f) => f.path).filter((p) => fs.existsSync(p));
     const missing = run.corpus.files.length - paths.length;
-    return { paths, note: missing ? `${missing} of ${run.corpus.files.length} corpus files listed in corpus.json are no longer on disk` : null };
+    return { paths, note: missing ? `${missing} of ${run.corpus.files.length} corpus files listed in ${RUN_FILES.corpus} are no longer on disk` : null };
   }
   const source = isObject(run.config?.source) ? run.config!.source : null;
   const listed = source && Array.isArray(source.paths) ? source.paths.filter((p): p is string => typeof p === 'string') : [];
   const paths = listed.filter((p) => !isNamedCorpus(p)).map((p) => path.resolve(run.dir, p)).filter((p) => fs.existsSync(p));
-  if (!listed.length) return { paths, note: 'the run names no corpus (no corpus.json, no source.paths in config.yaml)' };
+  if (!listed.length) return { paths, note: `the run names no corpus (no ${RUN_FILES.corpus}, no source.paths in ${RUN_FILES.config})` };
   return { paths, note: paths.length < listed.length ? `some source.paths cannot be read back: ${listed.filter((p) => !paths.includes(path.resolve(run.dir, p))).join(', ')}` : null };
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, PianoLstmError, Rng, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
+import { InputError, PianoLstmError, Rng, RunFolder, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
 import { initBackend, loadCheckpoint, type LoadedCheckpoint } from '@piano-lstm/model';
 import { generatePieces } from './generate-pieces';
 
@@ -19,6 +19,8 @@ export interface GenerateOverrides {
   /** A file (count 1, ending in the sink's extension) or a folder (default `<run>/samples`). */
   out?: string;
   force?: boolean;
+  /** File names of the pieces (`<stem>-1.mid`…); default `<sampler>-<mode>-seed<seed>`. */
+  fileStem?: string;
 }
 
 /** The run's stages, created by the caller from the run's config (with `--set`/`--sampler` applied). */
@@ -40,14 +42,7 @@ export interface GenerateFromRunResult {
 
 /** Checks `runDir` is a run folder; a wrong path is a usage error (exit 2). */
 export function requireRunDir(runDir: string): string {
-  const abs = path.resolve(runDir);
-  if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-    throw new InputError(`run folder ${runDir} does not exist (give the folder printed as 'run folder: …' by train or run)`, { file: runDir });
-  }
-  if (!fs.existsSync(path.join(abs, 'config.yaml'))) {
-    throw new InputError(`${runDir} is not a run folder: it has no config.yaml (give the folder printed as 'run folder: …')`, { file: runDir });
-  }
-  return abs;
+  return RunFolder.require(runDir).dir;
 }
 
 /** The run's `generate` section with the command's overrides applied. */
@@ -100,7 +95,7 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
       rng: new Rng(seed).fork('generate'),
       outDir,
       outFile,
-      fileStem: `${experiment.sampler.type}-${generate.mode}-seed${seed}`,
+      fileStem: overrides.fileStem ?? `${experiment.sampler.type}-${generate.mode}-seed${seed}`,
       log,
       force: overrides.force,
     });
@@ -122,7 +117,7 @@ async function loadRunCheckpoint(dir: string, name?: string, registry?: StageReg
 
 /** The run folder's vocab.json (what the run trained on) must be the checkpoint's vocabulary. */
 function checkRunVocabulary(dir: string, ckpt: LoadedCheckpoint): void {
-  const file = path.join(dir, 'vocab.json');
+  const file = RunFolder.at(dir).file('vocab');
   if (!fs.existsSync(file)) return;
   let raw: unknown;
   try {
@@ -142,7 +137,7 @@ function checkRunVocabulary(dir: string, ckpt: LoadedCheckpoint): void {
 }
 
 function outputOf(runDir: string, out: string | undefined, count: number, extension: string): { outDir: string; outFile?: string } {
-  if (!out) return { outDir: path.join(runDir, 'samples') };
+  if (!out) return { outDir: RunFolder.at(runDir).samplesDir };
   const abs = path.resolve(out);
   const ext = extension.startsWith('.') ? extension : `.${extension}`;
   const looksLikeFile = /\.midi?$/i.test(abs) || abs.toLowerCase().endsWith(ext.toLowerCase());

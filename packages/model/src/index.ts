@@ -29,20 +29,16 @@ export { HeadEmbedding, HeadSoftmax } from './builders/multi-head-layers';
 export { StackModelBuilder, seedDocModelFactory, seedRepoModelFactory, lstmModelFactory } from './builders/model-builders';
 export { buildStack, checkStackOptions, STACK_OPTIONS, type StackOptions } from './builders/lstm-stack';
 export { checkLstmEngine, createLstm, type LstmLayerArgs } from './builders/lstm-layer';
-export { createOptimizer, describeOptimizer, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
+export { createOptimizer, describeOptimizer, setLearningRate, OPTIMIZERS, DEFAULT_LEARNING_RATE, type OptimizerName, type OptimizerSpec } from './builders/optimizers';
 export { DropoutNoise, SeededDropout, attachNoise, noiseOf } from './builders/dropout-noise';
+export { randomState, restoreRandomState, takeStepNoise, type RandomState } from './builders/random-state';
 export { OneHotEmbedding } from './builders/one-hot-embedding';
 export { fileIOHandler } from './checkpoint/file-io-handler';
 export {
   saveCheckpoint,
   loadCheckpoint,
   listCheckpoints,
-  markCheckpoint,
-  readMark,
   corpusFingerprint,
-  CHECKPOINTS_DIR,
-  BEST_FILE,
-  LATEST_FILE,
   type CheckpointContents,
   type CorpusFingerprint,
   type LoadedCheckpoint,

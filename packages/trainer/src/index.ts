@@ -1,14 +1,16 @@
 export { trainerModule, supervisedTrainerFactory } from './trainer-module';
-export {
-  SupervisedTrainer,
-  type Trainer,
-  splitByPiece,
-  crossEntropy,
-  clipGradients,
-  type TrainJob,
-  type TrainResult,
-  type EpochMetrics,
-} from './supervised-trainer';
+export { SupervisedTrainer, type Trainer, splitByPiece, type TrainJob, type TrainResult, type EpochMetrics } from './supervised-trainer';
+export { crossEntropy, clipGradients, countCorrect } from './step-math';
+export { runTrainingLoop, type LoopData, type EpochPlan } from './training-loop';
+export { TrainingSession, type Bookkeeping, type EpochSums } from './training-session';
+export type { TrainingCallback, EpochBegin, BatchEnd, EpochEnd } from './training-callback';
+export { InProcessStep, DataParallelStep, type StepStrategy, type StepResult, type StepSetup } from './step-strategy';
+export { modelCheckpoint, checkpointLine } from './callbacks/model-checkpoint';
+export { earlyStopping } from './callbacks/early-stopping';
+export { metricsLog } from './callbacks/metrics-log';
+export { progressCallback, epochLine } from './callbacks/progress-callback';
+export { interruptCheckpoint, LAST } from './callbacks/interrupt-checkpoint';
+export { maxSteps } from './callbacks/max-steps';
 export { parseSupervisedOptions, SUPERVISED_OPTIONS, resolveMode, MONITORS, type SupervisedOptions, type CheckpointOptions, type EarlyStoppingOptions, type Monitor } from './supervised-options';
 export { formatTemplate, templateFields } from './filename-template';
 export { interruptOnSigint } from './interrupt';

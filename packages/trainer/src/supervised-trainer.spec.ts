@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, Rng, type Logger, type Piece } from '@piano-lstm/core';
 import { EmbeddingEncoder, SeedScalarEncoder, initBackend, loadCheckpoint, lstmModelFactory, type TokenEncoder } from '@piano-lstm/model';
 import { parseSupervisedOptions } from './supervised-options';
-import { SupervisedTrainer, clipGradients, splitByPiece, type EpochMetrics, type TrainJob } from './supervised-trainer';
+import { clipGradients } from './step-math';
+import { SupervisedTrainer, splitByPiece, type EpochMetrics, type TrainJob } from './supervised-trainer';
+import type { TrainingCallback } from './training-callback';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 const notes = ['C4', 'D4', 'E4', 'F4', 'G4', 'A4', 'B4', '0.4.7'];
@@ -40,6 +42,13 @@ function job(over: Partial<TrainJob> & { encoder?: TokenEncoder; seed?: number }
 function trainer(raw: Record<string, unknown>, seed = 5): SupervisedTrainer {
   return new SupervisedTrainer(parseSupervisedOptions({ progress: 'lines', ...raw }, 'trainer.options'), new Rng(seed).fork('Trainer'), quiet);
 }
+
+/** Presses Ctrl-C (aborts) when the run's `n`th batch has finished. */
+const abortAtBatch = (n: number, ac: AbortController): TrainingCallback => ({
+  onBatchEnd: (_, session) => {
+    if (session.globalStep === n) ac.abort();
+  },
+});
 
 const readMetrics = (dir: string): EpochMetrics[] =>
   fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics);
@@ -104,26 +113,12 @@ describe('supervised trainer', () => {
     fs.mkdirSync(runDir);
 
     const ac = new AbortController();
-    let batchesSeen = 0;
-    const t = trainer(opts);
-    const step = (t as unknown as { step: (...a: unknown[]) => unknown }).step.bind(t);
-    (t as unknown as { step: (...a: unknown[]) => unknown }).step = (...a: unknown[]) => {
-      if (++batchesSeen === 13) ac.abort();
-      return step(...a);
-    };
-    await expect(t.train(job({ signal: ac.signal }))).rejects.toThrow(InterruptedError);
+    await expect(trainer(opts).train(job({ signal: ac.signal, callbacks: [abortAtBatch(13, ac)] }))).rejects.toThrow(InterruptedError);
     await expect(trainer(opts).train(job({ signal: AbortSignal.abort() }))).rejects.toThrow(/resume with: piano-lstm train .*--resume/);
     fs.rmSync(runDir, { recursive: true });
     fs.mkdirSync(runDir);
-    const again = trainer(opts);
     const ac2 = new AbortController();
-    let n = 0;
-    const step2 = (again as unknown as { step: (...a: unknown[]) => unknown }).step.bind(again);
-    (again as unknown as { step: (...a: unknown[]) => unknown }).step = (...a: unknown[]) => {
-      if (++n === 13) ac2.abort();
-      return step2(...a);
-    };
-    await expect(again.train(job({ signal: ac2.signal }))).rejects.toThrow(InterruptedError);
+    await expect(trainer(opts).train(job({ signal: ac2.signal, callbacks: [abortAtBatch(13, ac2)] }))).rejects.toThrow(InterruptedError);
     expect(fs.readFileSync(path.join(runDir, 'latest'), 'utf8').trim()).toBe('last');
     const state = (await loadCheckpoint(runDir, 'last')).state!;
     expect(state.step).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
-import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { GENERATE_MODES, InputError, NoteSource, Sampler, Sink, readExperiment, type GenerateMode } from '@piano-lstm/core';
+import { GENERATE_MODES, InputError, NoteSource, RunFolder, Sampler, Sink, readExperiment, type GenerateMode } from '@piano-lstm/core';
 import { generateFromRun, parsePrimerTokens, requireRunDir, type GenerateOverrides } from '@piano-lstm/generator';
 import { collect, consoleLogger, loadExperiment } from '../app';
 import { runContainer } from '../run-stages';
@@ -58,7 +57,7 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
       kit.action(async (opts: GenerateCommandOptions) => {
         const runDir = requireRunDir(opts.run!);
         if (opts.primer && opts.primerTokens) throw new InputError('give --primer or --primer-tokens, not both');
-        const configFile = path.join(runDir, 'config.yaml');
+        const configFile = RunFolder.at(runDir).file('config');
         const sets = [...samplerReset(configFile, opts.sampler), ...opts.set];
         const loaded = loadExperiment(configFile, sets);
         const log = consoleLogger(kit.io, kit.verbose());

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { Encoder, ModelBuilder, experimentToYaml, type Piece } from '@piano-lstm/core';
-import { corpusFingerprint, markCheckpoint, saveCheckpoint, type TokenEncoder } from '@piano-lstm/model';
+import { Encoder, ModelBuilder, RunFolder, experimentToYaml, type Piece } from '@piano-lstm/core';
+import { corpusFingerprint, saveCheckpoint, type TokenEncoder } from '@piano-lstm/model';
 import { loadExperiment, type Output } from '../app';
 import { buildProgram } from '../program';
 import { runContainer } from '../run-stages';
@@ -41,7 +41,7 @@ export async function makeRun(dir: string): Promise<void> {
     state: { epoch: 1, step: 0, globalStep: 1, rng: {}, metrics: { loss: 1 } },
   });
   model.dispose();
-  markCheckpoint(dir, 'best', 'epoch-01');
+  RunFolder.at(dir).mark('best', 'epoch-01');
   fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(encoder.vocabulary));
 }
 

@@ -1,8 +1,6 @@
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { NoteSource, Rng, Sampler, Sink } from '@piano-lstm/core';
-import { generatePieces } from '@piano-lstm/generator';
-import { loadCheckpoint } from '@piano-lstm/model';
+import { NoteSource, Sampler, Sink } from '@piano-lstm/core';
+import { generateFromRun } from '@piano-lstm/generator';
 import { collect } from '../app';
 import type { CommandKit } from '../command-kit';
 import { finishReport, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
@@ -19,28 +17,21 @@ export function registerRun(program: Command, kit: CommandKit): void {
         const run = await trainFromConfig(config, opts, 'run', kit.io, kit.verbose());
         run.result.model.dispose();
         printTrainSummary(run, kit.io);
-        const { loaded, stages, runDir, log, corpus } = run;
-        const { experiment } = loaded;
-        // Generate from the best checkpoint, exactly what `generate --run` would use (on the LSTM engine it recorded).
-        const ckpt = await loadCheckpoint(runDir, undefined, { registry: loaded.registry });
-        const sampler = stages.get<Sampler>(Sampler);
-        const sink = stages.get<Sink>(Sink);
-        const source = stages.get<NoteSource>(NoteSource);
-        const trainingIds = corpus.pieces.map((p) => ckpt.encoder.encode(p.tokens).ids);
-        const files = await generatePieces({
-          model: ckpt.model,
-          encoder: ckpt.encoder,
-          sampler,
-          sink,
-          generate: experiment.generate,
-          trainingIds,
-          source,
-          rng: new Rng(experiment.seed).fork('generate'),
-          outDir: path.join(runDir, 'samples'),
-          log,
-        });
-        ckpt.model.dispose();
-        kit.io.out(`checkpoint used: ${ckpt.dir}`);
+        const { loaded, stages, runDir, log } = run;
+        // Generate from the best checkpoint, exactly as `generate --run` would, into the run's samples/.
+        const { files, checkpoint } = await generateFromRun(
+          runDir,
+          { fileStem: 'sample' },
+          {
+            experiment: loaded.experiment,
+            registry: loaded.registry,
+            sampler: stages.get<Sampler>(Sampler),
+            sink: stages.get<Sink>(Sink),
+            source: () => stages.get<NoteSource>(NoteSource),
+            log,
+          },
+        );
+        kit.io.out(`checkpoint used: ${checkpoint}`);
         for (const f of files) kit.io.out(`sample: ${f}`);
         await finishReport(runDir, kit.io, log);
         kit.io.out(`run folder: ${runDir}`);

@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import type { Container } from 'inversify';
-import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, Trainer, describeFsCode, experimentToYaml, writeFileAtomic, type Corpus, type Logger, type Piece } from '@piano-lstm/core';
+import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, RunFolder, Trainer, describeFsCode, experimentToYaml, type Corpus, type Logger, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type TrainJob, type TrainResult } from '@piano-lstm/trainer';
-import { checkFreeSpace, checkSourcePaths, checkVocabulary, collect, consoleLogger, loadExperiment, requireRunFolder, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { checkSourcePaths, checkVocabulary, collect, consoleLogger, loadExperiment, resumeRunFolder, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
 import { runContainer } from '../run-stages';
 import type { CommandKit } from '../command-kit';
 
@@ -22,6 +22,7 @@ export interface TrainedRun {
   /** The run's stages, bound to their tokens (`run` generates with the same ones). */
   stages: Container;
   runDir: string;
+  run: RunFolder;
   corpus: Corpus;
   backend: BackendInfo;
   result: TrainResult;
@@ -40,15 +41,15 @@ export function registerTrain(program: Command, kit: CommandKit): void {
         const run = await trainFromConfig(config, opts, 'train', kit.io, kit.verbose());
         printTrainSummary(run, kit.io);
         run.result.model.dispose();
-        await finishReport(run.runDir, kit.io, run.log);
+        if (!run.result.alreadyFinished) await finishReport(run.runDir, kit.io, run.log);
       }),
     );
 }
 
 /** Shared by `train` and `run`: config → run folder → corpus → trained checkpoints. */
 export async function trainFromConfig(config: string | undefined, opts: TrainCommandOptions, command: 'train' | 'run', io: Output = stdio, verbose = false): Promise<TrainedRun> {
-  const resumeDir = opts.resume ? requireRunFolder(opts.resume, { lock: true }) : undefined;
-  const configFile = config ?? (resumeDir ? path.join(resumeDir, 'config.yaml') : undefined);
+  const resumed = opts.resume ? resumeRunFolder(opts.resume, io) : undefined;
+  const configFile = config ?? resumed?.file('config');
   if (!configFile) throw new InputError(`${command} needs a config file, e.g. piano-lstm ${command} configs/quickstart.yaml (or --resume <runDir>)`);
   const loaded = loadExperiment(configFile, opts.set);
   checkSourcePaths(loaded);
@@ -56,17 +57,37 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   const log = consoleLogger(io, verbose);
   const backend = await initBackend(experiment.backend, log);
 
-  let runDir: string;
-  if (resumeDir) {
-    runDir = resumeDir;
-    io.out(`run folder: ${runDir}`);
-    writeFileAtomic(path.join(runDir, 'config.yaml'), experimentToYaml(experiment), { force: true });
+  let run: RunFolder;
+  if (resumed) {
+    run = resumed;
+    io.out(`run folder: ${run.dir}`);
+    run.writeConfig(experimentToYaml(experiment));
   } else {
-    runDir = startRunFolder(experiment, opts.runs, io);
+    run = startRunFolder(experiment, opts.runs, io);
   }
-  writeFileAtomic(path.join(runDir, 'backend'), `${backend.name}\n`, { force: true });
+  try {
+    run.writeBackend(backend.name);
+    return await trainInto(run, loaded, { configFile, opts, command, io, log, backend, resume: Boolean(resumed) });
+  } catch (e) {
+    // a fresh run that failed before a checkpoint (an empty corpus, a bad option) leaves no folder behind
+    if (!resumed) run.discardIfUnfinished();
+    throw e;
+  }
+}
 
-  const stages = runContainer(loaded, log);
+interface TrainContext {
+  configFile: string;
+  opts: TrainCommandOptions;
+  command: 'train' | 'run';
+  io: Output;
+  log: Logger;
+  backend: BackendInfo;
+  resume: boolean;
+}
+
+/** Loads the corpus the config names, failing with a config error that points at source.paths. */
+async function loadCorpus(loaded: LoadedExperiment, stages: Container, log: Logger): Promise<{ corpus: Corpus; pieces: Piece[] }> {
+  const { experiment } = loaded;
   const source = stages.get<NoteSource>(NoteSource);
   let corpus: Corpus;
   try {
@@ -90,7 +111,16 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   checkVocabulary(loaded, pieces);
   const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
   log.info(`corpus: ${pieces.length} pieces, ${tokenCount} tokens${corpus.skipped.length ? `, ${corpus.skipped.length} files skipped` : ''}`);
+  return { corpus, pieces };
+}
 
+/** Corpus → encoder, model and trainer → trained checkpoints in `run`, then the baselines. */
+async function trainInto(run: RunFolder, loaded: LoadedExperiment, ctx: TrainContext): Promise<TrainedRun> {
+  const { configFile, opts, command, io, log, backend } = ctx;
+  const { experiment } = loaded;
+  const runDir = run.dir;
+  const stages = runContainer(loaded, log);
+  const { corpus, pieces } = await loadCorpus(loaded, stages, log);
   const encoder = stages.get<TokenEncoder>(Encoder);
   const modelBuilder = stages.get<ModelBuilder<tf.LayersModel>>(ModelBuilder);
   const trainer = stages.get<Trainer<TrainJob, TrainResult>>(Trainer);
@@ -104,19 +134,19 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
       encoder,
       modelBuilder,
       config: experiment,
-      resume: Boolean(resumeDir),
+      resume: ctx.resume,
       signal: interrupt.signal,
       backend: backend.name,
       resumeHint: hint,
       registry: loaded.registry,
       onReady: ({ encoder: enc, train, validation, model }) => {
-        checkFreeSpace(runDir, model.countParams());
+        run.checkFreeSpace(model.countParams());
         split = { train, validation };
-        writeCorpusJson(runDir, corpus, pieces, enc.vocabSize, train, validation);
+        writeCorpusJson(run, corpus, pieces, enc.vocabSize, train, validation);
       },
     });
     if (split) compareWithBaselines(runDir, split, result, encoder.sequenceLength, backend.name, io);
-    return { loaded, stages, runDir, corpus, backend, result, log };
+    return { loaded, stages, runDir, run, corpus, backend, result, log };
   } catch (e) {
     // the disk filled (or went read-only) mid-run: checkpoints are written atomically, so the last one is whole
     const code = (e as NodeJS.ErrnoException).code;
@@ -166,7 +196,7 @@ export async function finishReport(runDir: string, io: Output, log: Logger): Pro
 }
 
 /** `corpus.json`: which files were used or skipped (and why), token count, vocabulary size, the split. */
-function writeCorpusJson(runDir: string, corpus: Corpus, used: Piece[], vocabSize: number, train: Piece[], validation: Piece[]): void {
+function writeCorpusJson(run: RunFolder, corpus: Corpus, used: Piece[], vocabSize: number, train: Piece[], validation: Piece[]): void {
   const valPaths = new Set(validation.map((p) => p.path));
   const doc = {
     files: used.map((p) => ({ path: p.path, tokens: p.tokens.length, split: valPaths.has(p.path) ? 'validation' : 'train' })),
@@ -176,15 +206,20 @@ function writeCorpusJson(runDir: string, corpus: Corpus, used: Piece[], vocabSiz
     trainPieces: train.length,
     validationPieces: validation.length,
   };
-  writeFileAtomic(path.join(runDir, 'corpus.json'), `${JSON.stringify(doc, null, 2)}\n`, { force: true });
+  run.writeJson('corpus', doc);
 }
 
 export function printTrainSummary(run: TrainedRun, io: Output): void {
-  const { result, runDir } = run;
+  const { result, run: folder } = run;
   const last = result.metrics[result.metrics.length - 1];
-  const why = result.stoppedEarly ? ' (early stopping)' : result.stoppedAtMaxSteps ? ' (maxSteps reached)' : '';
-  io.out(`trained ${last ? last.epoch : 0} epoch(s)${why}; final loss ${last ? last.loss.toFixed(4) : '-'}`);
-  if (result.best) io.out(`best checkpoint: ${path.join(runDir, 'checkpoints', result.best)}`);
-  if (fs.existsSync(path.join(runDir, 'metrics.jsonl'))) io.out(`metrics: ${path.join(runDir, 'metrics.jsonl')}`);
+  if (result.alreadyFinished) {
+    const done = last ? last.epoch : 0;
+    io.out(`nothing to train: ${folder.dir} already finished its ${done} epoch(s); to train on, raise the epochs, e.g. --set trainer.options.epochs=${done + 10}`);
+  } else {
+    const why = result.stoppedEarly ? ' (early stopping)' : result.stoppedAtMaxSteps ? ' (maxSteps reached)' : '';
+    io.out(`trained ${last ? last.epoch : 0} epoch(s)${why}; final loss ${last ? last.loss.toFixed(4) : '-'}`);
+  }
+  if (result.best) io.out(`best checkpoint: ${folder.checkpointDir(result.best)}`);
+  if (fs.existsSync(folder.file('metrics'))) io.out(`metrics: ${folder.file('metrics')}`);
 }
 

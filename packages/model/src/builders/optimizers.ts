@@ -30,3 +30,8 @@ export function describeOptimizer(opt: tf.Optimizer): OptimizerSpec {
   const name: OptimizerName = cls === 'Adam' ? 'adam' : cls === 'SGD' ? 'sgd' : 'rmsprop';
   return { name, learningRate: (opt as unknown as { learningRate: number }).learningRate };
 }
+
+/** Changes a live optimizer's learning rate (tfjs reads the field at every step; it has no setter). */
+export function setLearningRate(opt: tf.Optimizer, learningRate: number): void {
+  (opt as unknown as { learningRate: number }).learningRate = learningRate;
+}

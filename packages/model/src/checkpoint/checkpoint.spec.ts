@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, Rng, StageRegistry, optionsParser, silentLogger, type StageFactory } from '@piano-lstm/core';
+import { InputError, Rng, RunFolder, StageRegistry, optionsParser, silentLogger, type StageFactory } from '@piano-lstm/core';
 import { initBackend } from '../backend';
 import { lstmModelFactory } from '../builders/model-builders';
 import { SeedScalarEncoder, seedScalarEncoderFactory } from '../encoders/seed-scalar-encoder';
 import { modelStageFactories } from '../model-module';
 import { FusedLSTM, nativeLstmStatus } from '../lstm';
-import { corpusFingerprint, listCheckpoints, loadCheckpoint, markCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint';
+import { corpusFingerprint, listCheckpoints, loadCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint';
 
 const pieces = [{ path: 'p', tokens: ['C4', 'D4', 'E4', 'C4', 'G4', 'E4', 'D4', 'C4'] }];
 const state: TrainingState = { epoch: 3, step: 0, globalStep: 30, rng: { shuffle: [1, 2, 3, 4] }, metrics: { loss: 1.25 } };
@@ -43,7 +43,7 @@ describe('checkpoints', () => {
     await saveCheckpoint(dir, { model, encoder: enc, config: { name: 'tiny', seed: 1 }, fingerprint: corpusFingerprint(pieces), optimizer: model.optimizer, state, backend: 'cpu' });
     expect(fs.readdirSync(dir).sort()).toEqual(['config.json', 'encoder.json', 'fingerprint.json', 'model.json', 'optimizer.bin', 'optimizer.json', 'state.json', 'vocab.json', 'weights.bin']);
     expect(fs.readdirSync(path.join(tmp, 'checkpoints'))).toEqual(['weights-03-1.2500']);
-    markCheckpoint(tmp, 'best', 'weights-03-1.2500');
+    RunFolder.at(tmp).mark('best', 'weights-03-1.2500');
 
     const loaded = await loadCheckpoint(tmp);
     expect(loaded.name).toBe('weights-03-1.2500');

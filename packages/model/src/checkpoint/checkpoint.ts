@@ -2,17 +2,15 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError, Rng, silentLogger, writeDirAtomic, writeFileAtomic, type Encoder, type Piece, type StageContext, type StageRegistry } from '@piano-lstm/core';
+import { ConfigError, InputError, RUN_FILES, RunFolder, Rng, silentLogger, writeDirAtomic, writeFileAtomic, type Encoder, type Piece, type StageContext, type StageRegistry } from '@piano-lstm/core';
 import { createOptimizer, describeOptimizer, type OptimizerSpec } from '../builders/optimizers';
 import type { EncoderSpec, TokenEncoder } from '../encoders/token-encoder';
 import { modelRegistry } from '../model-module';
 import { planLstmEngines, recordingLstmEngines, type LstmKind } from '../lstm';
 import { fileIOHandler } from './file-io-handler';
 
-export const CHECKPOINTS_DIR = 'checkpoints';
-/** Files in a run folder naming a checkpoint: the best one, and the newest (what --resume continues). */
-export const BEST_FILE = 'best';
-export const LATEST_FILE = 'latest';
+/** A checkpoint keeps its vocabulary in the same file, and format, as its run folder. */
+const VOCAB_FILE = RUN_FILES.vocab;
 
 /** Identifies the tokens a model was trained on, so a checkpoint can tell which corpus it belongs to. */
 export interface CorpusFingerprint {
@@ -67,7 +65,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
   const optimizerState = c.optimizer ? await encodeOptimizer(c.optimizer) : undefined;
   await writeDirAtomic(dir, async (tmp) => {
     await c.model.save(recordingLstmEngines(fileIOHandler(tmp), c.model), { includeOptimizer: false });
-    fs.writeFileSync(path.join(tmp, 'vocab.json'), JSON.stringify(encoderSpec.vocabulary));
+    fs.writeFileSync(path.join(tmp, VOCAB_FILE), JSON.stringify(encoderSpec.vocabulary));
     fs.writeFileSync(path.join(tmp, 'encoder.json'), JSON.stringify(encoderSpec, null, 2));
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(c.config ?? null, null, 2));
     fs.writeFileSync(path.join(tmp, 'fingerprint.json'), JSON.stringify(c.fingerprint, null, 2));
@@ -99,28 +97,14 @@ async function encodeOptimizer(opt: tf.Optimizer): Promise<{ meta: OptimizerMeta
   return { meta: { optimizer: describeOptimizer(opt), specs, ...(accBeta ? { accBeta } : {}) }, data: buf };
 }
 
-/** Points `best` or `latest` in the run folder at a checkpoint name. */
-export function markCheckpoint(runDir: string, which: typeof BEST_FILE | typeof LATEST_FILE, name: string): void {
-  writeFileAtomic(path.join(runDir, which), `${name}\n`, { force: true });
-}
-
-export function readMark(runDir: string, which: typeof BEST_FILE | typeof LATEST_FILE): string | undefined {
-  try {
-    return fs.readFileSync(path.join(runDir, which), 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Checkpoint names of a run, oldest epoch first. */
 export function listCheckpoints(runDir: string): { name: string; epoch: number; step: number; mtimeMs: number }[] {
-  const root = path.join(runDir, CHECKPOINTS_DIR);
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && fs.existsSync(path.join(root, d.name, 'model.json')))
-    .map((d) => {
-      const dir = path.join(root, d.name);
+  const run = RunFolder.at(runDir);
+  return run
+    .checkpointNames()
+    .filter((name) => fs.existsSync(path.join(run.checkpointDir(name), 'model.json')))
+    .map((name) => {
+      const dir = run.checkpointDir(name);
       let epoch = 0;
       let step = 0;
       try {
@@ -130,7 +114,7 @@ export function listCheckpoints(runDir: string): { name: string; epoch: number; 
       } catch {
         /* a checkpoint without state sorts first */
       }
-      return { name: d.name, epoch, step, mtimeMs: fs.statSync(dir).mtimeMs };
+      return { name, epoch, step, mtimeMs: fs.statSync(dir).mtimeMs };
     })
     .sort((a, b) => a.epoch - b.epoch || a.step - b.step || a.mtimeMs - b.mtimeMs);
 }
@@ -192,7 +176,7 @@ export interface LoadCheckpointOptions {
 export async function loadCheckpoint(runDir: string, name?: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
   const { dir, name: resolved } = resolveCheckpointDir(runDir, name, options.prefer ?? 'best');
   const encoderSpec = readJson<EncoderSpec>(path.join(dir, 'encoder.json'));
-  const vocab = readJson<string[]>(path.join(dir, 'vocab.json'));
+  const vocab = readJson<string[]>(path.join(dir, VOCAB_FILE));
   if (!Array.isArray(vocab) || vocab.length !== encoderSpec.vocabulary?.length || vocab.some((t, i) => t !== encoderSpec.vocabulary[i])) {
     throw new InputError(`checkpoint ${dir}: vocab.json (${Array.isArray(vocab) ? vocab.length : '?'} tokens) differs from the vocabulary in encoder.json (${encoderSpec.vocabulary?.length ?? '?'} tokens); the folder was edited — restore it from the run`, { file: dir });
   }
@@ -260,12 +244,14 @@ function resolveCheckpointDir(runDir: string, name: string | undefined, prefer: 
   if (!fs.existsSync(runDir)) throw new InputError(`run folder ${runDir} does not exist (pass the folder printed as 'run folder: …')`, { file: runDir });
   if (!name && fs.existsSync(path.join(runDir, 'model.json'))) return { dir: runDir, name: path.basename(runDir) };
   const all = listCheckpoints(runDir);
-  const pick = name ?? readMark(runDir, prefer === 'best' ? BEST_FILE : LATEST_FILE) ?? readMark(runDir, prefer === 'best' ? LATEST_FILE : BEST_FILE) ?? all[all.length - 1]?.name;
+  const run = RunFolder.at(runDir);
+  const other = prefer === 'best' ? 'latest' : 'best';
+  const pick = name ?? run.readMark(prefer) ?? run.readMark(other) ?? all[all.length - 1]?.name;
   if (!pick) throw new InputError(`run folder ${runDir} has no checkpoints yet (train first: piano-lstm train <config>)`, { file: runDir });
-  const dir = path.join(runDir, CHECKPOINTS_DIR, pick);
+  const dir = run.checkpointDir(pick);
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
     const known = all.map((c) => c.name).join(', ') || 'none';
-    throw new InputError(`checkpoint '${pick}' not found in ${path.join(runDir, CHECKPOINTS_DIR)} (available: ${known})`, { file: dir });
+    throw new InputError(`checkpoint '${pick}' not found in ${run.checkpointsDir} (available: ${known})`, { file: dir });
   }
   return { dir, name: pick };
 }
