@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { alignedMatches } from './golden-compare';
 import { MidiReadError } from './midi-reader';
 import { parseMidiTokens } from './parse-midi-tokens';
+import { sharedDir } from './__fixtures__/shared-dir';
 
-const repoRoot = path.resolve(__dirname, '../../..');
-const shared = path.resolve(repoRoot, '../shared/corpora');
+const shared = path.join(sharedDir(), 'corpora');
 const present = fs.existsSync(path.join(shared, 'golden/piano.music21.json'));
 const d = present ? describe : describe.skip;
 

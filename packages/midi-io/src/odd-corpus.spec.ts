@@ -3,9 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError, Logger } from '@piano-lstm/core';
 import { Music21NoteSource } from './music21-note-source';
+import { sharedDir } from './__fixtures__/shared-dir';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const odd = path.resolve(repoRoot, '../shared/corpora/odd');
+const odd = path.join(sharedDir(), 'corpora/odd');
 const d = fs.existsSync(odd) ? describe : describe.skip;
 
 function capture(): Logger & { lines: string[] } {

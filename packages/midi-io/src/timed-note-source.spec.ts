@@ -7,9 +7,10 @@ import { readMidiNotes } from './read-midi-notes';
 import { parseTimedNotes, bucket } from './timed-notes';
 import { TimedNoteSource, parseTimedOptions } from './timed-note-source';
 import { TimedMidiSink, eventsFromTimedTokens, parseTimedMidiOptions, timedMidiBytes, timedNotes } from './timed-midi-sink';
+import { sharedDir } from './__fixtures__/shared-dir';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const piano = path.resolve(repoRoot, '../shared/corpora/piano');
+const piano = path.join(sharedDir(), 'corpora/piano');
 
 /** A quarter is 480 ticks; triplet eighths are 160. */
 function song(notes: [number, number, number, number?][]): Uint8Array {
