@@ -36,7 +36,7 @@ interface Measure {
   voices: Voice[];
   cache: number | undefined;
   filled: boolean;
-  /** every insertion during measure building kept the measure sorted (§6.4 rule 2) */
+  /** the last insertion during measure building kept the measure sorted (§6.4 rule 2) */
   sorted: boolean;
   /** key of the last inserted element: [offset, class, 0 for grace / 1 otherwise] */
   lastKey: number[] | undefined;
@@ -158,7 +158,7 @@ function populate(measures: Measure[], sorted: El[]): boolean {
     const at = e.off - meas.start;
     if (at === 0 && e.kind === 'ts') continue;
     const x = place(e, at, e.dur, 0);
-    if (meas.sorted) meas.sorted = insertKeepsSorted(meas, x);
+    meas.sorted = insertKeepsSorted(meas, x);
     meas.lastKey = [x.at, x.el.cls, x.el.grace ? 0 : 1];
     meas.els.push(x);
   }

@@ -23,7 +23,7 @@ export interface Music21SourceOptions extends Music21Options {
 }
 
 /** Bump when a change to the parser can change tokens: old cache entries are then ignored. */
-export const PARSER_VERSION = 'm21-10.5-r1';
+export const PARSER_VERSION = 'm21-10.5-r2';
 
 
 interface CacheEntry {
