@@ -91,8 +91,8 @@ export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]
 }
 
 /** The `part` option of a NoteSource: `first`, `first-notes`, `merge`, `program:<0-127>` or `track:<n>`. */
-export function readPartOption(r: OptionReader): PartSelection {
-  const part = r.string('part', { default: 'first' });
+export function readPartOption(r: OptionReader, fallback: PartSelection = 'first'): PartSelection {
+  const part = r.string('part', { default: fallback });
   if (!PART_PATTERN.test(part)) {
     throw new ConfigError(r.keyPath('part'), `'${part}' is not a part selection (use first, first-notes, merge, program:<0-127> or track:<n>)`);
   }
@@ -106,6 +106,19 @@ export function readPartOption(r: OptionReader): PartSelection {
 /** Why a file that parsed gave no tokens. */
 export function emptyPieceReason(emptyFirstPart: boolean): string {
   return emptyFirstPart ? "no notes in music21's first instrument part (part: first)" : 'no pitched notes';
+}
+
+/**
+ * The one summary line for files that parsed but gave no tokens, naming the option that would
+ * help: with `part: first` (music21's literal first part, often an empty instrument) that is
+ * `part=first-notes`; otherwise the files hold no pitched notes at all (drums only, or empty).
+ */
+export function emptyFilesSummary(empty: number, total: number, emptyFirst: number): string | undefined {
+  if (empty === 0) return undefined;
+  if (emptyFirst > 0) {
+    return `${empty} of ${total} files gave no tokens: ${emptyFirst === empty ? 'their' : `${emptyFirst} of them have a`} first part ${emptyFirst === empty ? 'has' : 'with'} no notes (try --set source.options.part=first-notes)`;
+  }
+  return `${empty} of ${total} files gave no tokens: they hold no pitched notes (drums on channel 10 never give tokens)`;
 }
 
 /** Nothing usable in the whole corpus: say how many files were skipped, the first reasons, and the likely fix. */

@@ -13,7 +13,7 @@ export { parseMidiTokens, DEFAULT_MUSIC21_OPTIONS } from './parse-midi-tokens';
 export type { Music21Options, ParsedTokens, PartSelection } from './parse-midi-tokens';
 export { pitchName, keyOfPitchName, normalOrderToken } from './music21-spelling';
 export { Music21NoteSource, music21SourceFactory, parseMusic21Options, PARSER_VERSION } from './music21-note-source';
-export { listMidiFiles, corpusInputs, MIDI_EXTENSIONS } from './corpus-files';
+export { listMidiFiles, corpusInputs, MIDI_EXTENSIONS, emptyFilesSummary } from './corpus-files';
 export type { CorpusInput } from './corpus-files';
 export type { Music21SourceOptions, FileOutcome } from './music21-note-source';
 export { SeedMidiSink, seedMidiSinkFactory, seedMidiBytes, tokenKeys, parseSeedMidiOptions } from './seed-midi-sink';

@@ -50,7 +50,9 @@ describe('music21 NoteSource options', () => {
   });
 
   it('validates options with the YAML path', () => {
-    expect(parseMusic21Options(undefined, 'source.options')).toEqual({ part: 'first', ties: 'split', cache: true });
+    // the shipped configs' choice by default; the reference-literal `part: first, ties: split` is one option away
+    expect(parseMusic21Options(undefined, 'source.options')).toEqual({ part: 'first-notes', ties: 'merge', cache: true });
+    expect(parseMusic21Options({ part: 'first', ties: 'split' }, 'source.options')).toEqual({ part: 'first', ties: 'split', cache: true });
     expect(() => parseMusic21Options({ part: 'second' }, 'source.options')).toThrow(/source\.options\.part: 'second' is not a part selection/);
     expect(() => parseMusic21Options({ part: 'program:200' }, 'source.options')).toThrow(ConfigError);
     expect(() => parseMusic21Options({ ties: 'join' }, 'source.options')).toThrow(/source\.options\.ties/);

@@ -13,7 +13,7 @@ import {
   silentLogger,
   writeFileAtomic,
 } from '@piano-lstm/core';
-import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
+import { corpusInputs, emptyFilesSummary, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
 import { MidiReadError } from './midi-reader';
 import { Music21Options, parseMidiTokens } from './parse-midi-tokens';
 
@@ -70,12 +70,9 @@ export class Music21NoteSource implements NoteSource {
     for (const s of skipped) this.log.warn(`skipped ${s.path}: ${s.reason}`);
     const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
     this.log.info(`parsed ${pieces.length} files (${tokenCount} tokens, ${cached} from cache), skipped ${skipped.length}`);
-    if (emptyFirst > 0) {
-      this.log.warn(
-        `part: first left ${emptyFirst} of ${outcomes.length} files empty (music21's first instrument part has no notes there, ` +
-          `as in the reference); set source.options.part: first-notes to take the first part that has notes`,
-      );
-    }
+    const empty = outcomes.filter((o) => !('skip' in o) && o.tokens.length === 0).length;
+    const summary = emptyFilesSummary(empty, outcomes.length, emptyFirst);
+    if (summary) this.log.warn(summary);
     if (pieces.length === 0) throw noUsableNotesError(paths, skipped, emptyFirst);
     return { pieces, skipped };
   }
@@ -157,8 +154,9 @@ function readCache(file: string): CacheEntry | undefined {
 
 export function parseMusic21Options(raw: unknown, at: string): Music21SourceOptions {
   const r = new OptionReader(raw, at);
-  const part = readPartOption(r);
-  const ties = r.string('ties', { default: 'split', choices: ['split', 'merge'] }) as 'split' | 'merge';
+  // what every shipped config uses (the notebook's data); `part: first, ties: split` is the reference-literal
+  const part = readPartOption(r, 'first-notes');
+  const ties = r.string('ties', { default: 'merge', choices: ['split', 'merge'] }) as 'split' | 'merge';
   const cache = r.boolean('cache', { default: true });
   r.done();
   return { part, ties, cache };

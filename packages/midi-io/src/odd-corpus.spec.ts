@@ -51,7 +51,7 @@ d('odd corpus: every file ends as tokens or a one-line skip', () => {
   it('part: first counts the files left empty and suggests first-notes', async () => {
     const log = capture();
     await source({}, log).load([odd]);
-    expect(log.lines.some((l) => /part: first left \d+ of \d+ files empty.*first-notes/.test(l))).toBe(true);
+    expect(log.lines.some((l) => /\d+ of \d+ files gave no tokens: .*first part .*no notes \(try --set source.options.part=first-notes\)/.test(l))).toBe(true);
   });
 });
 
