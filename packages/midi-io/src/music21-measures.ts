@@ -144,15 +144,21 @@ function insertKeepsSorted(m: Measure, x: MEl): boolean {
   return true;
 }
 
-/** Elements into measures; returns whether a zero-length element at the very end was dropped (§6.4 rule 2). */
-function populate(measures: Measure[], sorted: El[]): boolean {
+/**
+ * Elements into measures. Returns the zero-length elements at the very end, which fit no measure:
+ * makeMeasures keeps them aside (`storeAtEnd`) and then puts them back into the part itself, at
+ * the end of the measures' content as it stands then (§6.4 rule 2: this evaluation is what fills
+ * every measure's length cache). They stay outside the measures, so the re-layout never moves them:
+ * an instrument change there still starts its span at that offset.
+ */
+function populate(measures: Measure[], sorted: El[]): El[] {
   let m = 0;
-  let droppedAtEnd = false;
+  const atEnd: El[] = [];
   for (const e of sorted) {
     while (m < measures.length && !(e.off < measures[m].start + measures[m].bar)) m++;
     if (m >= measures.length) {
-      droppedAtEnd = true;
-      break;
+      atEnd.push(e);
+      continue;
     }
     const meas = measures[m];
     const at = e.off - meas.start;
@@ -162,7 +168,7 @@ function populate(measures: Measure[], sorted: El[]): boolean {
     meas.lastKey = [x.at, x.el.cls, x.el.grace ? 0 : 1];
     meas.els.push(x);
   }
-  return droppedAtEnd;
+  return atEnd;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,7 +362,14 @@ export function layoutMeasures(els: El[], conductorEls: El[], voicesRequired: bo
   // A corrupt delta time or tick rate can place one event days into the piece: a file of a few
   // bytes would then build (and tie a note across) millions of measures. Refuse before allocating.
   const measures = buildMeasures(meter, oMax);
-  if (populate(measures, sorted)) for (const m of measures) m.cache = m.sorted ? contentEnd(m.els) : undefined;
+  const atEnd = populate(measures, sorted);
+  let atEndOffset = 0;
+  if (atEnd.length) {
+    for (const m of measures) {
+      atEndOffset = Math.max(atEndOffset, m.start + contentEnd(m.els));
+      m.cache = m.sorted ? contentEnd(m.els) : undefined;
+    }
+  }
   if (voicesRequired) for (const m of measures) makeVoices(m);
   makeTies(measures, meter);
   let acc = 0;
@@ -365,7 +378,22 @@ export function layoutMeasures(els: El[], conductorEls: El[], voicesRequired: bo
     m.newStart = acc;
     acc += measureTime(m);
   }
-  return flattened(measures, acc);
+  const layout = flattened(measures, acc);
+  addPartLevel(layout, atEnd, atEndOffset);
+  return layout;
+}
+
+/** Elements kept directly in the part (see `populate`), in flattened order at their offset. */
+function addPartLevel(layout: Layout, els: El[], off: number): void {
+  let rank = layout.pieces.length + layout.instruments.length;
+  for (const e of els) {
+    if (e.kind === 'inst') {
+      const k = layout.instruments.findIndex((i) => i.off > off);
+      layout.instruments.splice(k < 0 ? layout.instruments.length : k, 0, { inst: e.inst!, off, seq: rank++ });
+    } else if (e.cls === Cls.Note) {
+      layout.pieces.push({ kind: e.kind as Piece['kind'], keys: e.keys!, off, dur: 0, grace: e.grace, rank: rank++, tiePiece: 0, track: -1 });
+    }
+  }
 }
 
 function flattened(measures: Measure[], partEnd: number): Layout {
