@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { MidiReadError } from '../midi-reader';
 import { parseMidiTokens } from '../parse-midi-tokens';
 import { ExpectedTokens, HardCase, caseToMidi, hardCaseArb } from './__fixtures__/hard-cases';
+import { modelTokens } from './__fixtures__/music21-model';
 
 const REGRESSIONS = path.join(__dirname, '__fixtures__', 'music21-regressions');
 
@@ -58,7 +59,9 @@ const oracleDir = process.env.PIANO_LSTM_ORACLE_DIR;
     const dir = oracleDir!;
     if (process.env.PIANO_LSTM_ORACLE_DUMP) {
       fs.mkdirSync(dir, { recursive: true });
-      const cases = fc.sample(hardCaseArb, { numRuns: runs, seed: Number(process.env.PIANO_LSTM_ORACLE_SEED ?? 1) });
+      // PIANO_LSTM_ORACLE_CASES=<file.json>: these cases (e.g. a property-test counterexample) instead of generated ones
+      const given = process.env.PIANO_LSTM_ORACLE_CASES;
+      const cases = given ? (JSON.parse(fs.readFileSync(given, 'utf8')) as HardCase[]) : fc.sample(hardCaseArb, { numRuns: runs, seed: Number(process.env.PIANO_LSTM_ORACLE_SEED ?? 1) });
       cases.forEach((c, i) => {
         const name = `case-${String(i).padStart(4, '0')}`;
         fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(c));
@@ -83,5 +86,25 @@ const oracleDir = process.env.PIANO_LSTM_ORACLE_DIR;
     }
     console.log(`hard cases vs music21: ${compared - differing.length}/${compared} identical${differing.length ? `; differing: ${differing.join(' ')}` : ''}`);
     expect(differing).toEqual([]);
+  });
+});
+
+/**
+ * Property: on one-track cases without instruments (so `parts[0]` is that track, §8.4), the
+ * parser agrees with a slow model that simulates music21's streams and caches step by step
+ * (__fixtures__/music21-model.ts). PIANO_LSTM_HARD_RUNS sets the number of cases.
+ */
+describe('parser vs the music21 model on generated one-track cases', () => {
+  const runs = Number(process.env.PIANO_LSTM_HARD_RUNS ?? 300);
+  const oneTrack = hardCaseArb.map((c) => ({ ...c, tracks: [{ ...c.tracks[0], name: undefined, programs: [] }] }));
+  it(`agrees on ${runs} cases`, () => {
+    fc.assert(
+      fc.property(oneTrack, (c) => {
+        const got = ours(c);
+        if ('error' in got) return;
+        expect(got.first).toEqual(modelTokens(c));
+      }),
+      { numRuns: runs, seed: process.env.PIANO_LSTM_HARD_SEED ? Number(process.env.PIANO_LSTM_HARD_SEED) : undefined },
+    );
   });
 });
