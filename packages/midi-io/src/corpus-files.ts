@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, InputError, type OptionReader, type SkippedFile } from '@piano-lstm/core';
 import { BUILTIN_PREFIX, builtinCorpusFiles } from './classical-mini';
-import { PART_PATTERN, type PartSelection } from './parse-midi-tokens';
+import { PART_PATTERN, type PartSelection } from './music21/parse-midi-tokens';
 
 /** What every NoteSource shares: which files a list of paths names, the `part` option, and the messages for empty results. */
 

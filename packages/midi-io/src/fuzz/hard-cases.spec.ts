@@ -11,8 +11,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { MidiReadError } from '../midi-reader';
-import { parseMidiTokens } from '../parse-midi-tokens';
+import { MidiReadError } from '../smf/midi-reader';
+import { parseMidiTokens } from '../music21/parse-midi-tokens';
 import { ExpectedTokens, HardCase, caseToMidi, hardCaseArb } from './__fixtures__/hard-cases';
 import { modelTokens } from './__fixtures__/music21-model';
 

@@ -12,7 +12,7 @@ import {
   type StageFactory,
   type TimedEvent,
 } from '@piano-lstm/core';
-import { readMidiNotes } from './read-midi-notes';
+import { readMidiNotes } from '../smf/read-midi-notes';
 import { tokenKeys } from './seed-midi-sink';
 
 export interface TimedMidiOptions {

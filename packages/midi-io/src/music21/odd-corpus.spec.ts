@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError, Logger } from '@piano-lstm/core';
 import { Music21NoteSource } from './music21-note-source';
-import { sharedDir } from './__fixtures__/shared-dir';
+import { sharedDir } from '../__fixtures__/shared-dir';
 
-const repoRoot = path.resolve(__dirname, '../../..');
+const repoRoot = path.resolve(__dirname, '../../../..');
 const odd = path.join(sharedDir(), 'corpora/odd');
 const d = fs.existsSync(odd) ? describe : describe.skip;
 

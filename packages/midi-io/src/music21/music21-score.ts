@@ -7,7 +7,7 @@
  * multiple of 1/12 QL and every bar length a multiple of 1/256 QL (time-signature denominators
  * up to 1024), so the measure arithmetic is exact, as music21's Fractions are.
  */
-import { EventKind, MidiFileData, MidiReadError, MidiTrackData } from './midi-reader';
+import { EventKind, MidiFileData, MidiReadError, MidiTrackData } from '../smf/midi-reader';
 import { GENERIC, Instrument, deduplicateInstruments, instrumentFromName, instrumentFromProgram } from './music21-instruments';
 import { normalOrderToken, pitchName } from './music21-spelling';
 import { layoutMeasures } from './music21-measures';

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Container } from 'inversify';
 import { ConfigError, Rng, StageFactory, StageRegistry, silentLogger } from '@piano-lstm/core';
-import { classicalMiniPieces } from './classical-mini';
-import { midiIoModule } from './index';
-import { writeMidiFile } from './midi-writer';
+import { classicalMiniPieces } from '../classical-mini';
+import { midiIoModule } from '../index';
+import { writeMidiFile } from '../smf/midi-writer';
 import { Music21NoteSource, parseMusic21Options } from './music21-note-source';
 import { parseMidiTokens } from './parse-midi-tokens';
 

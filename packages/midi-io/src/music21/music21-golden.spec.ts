@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { alignedMatches } from './golden-compare';
-import { MidiReadError } from './midi-reader';
+import { MidiReadError } from '../smf/midi-reader';
 import { parseMidiTokens } from './parse-midi-tokens';
-import { sharedDir } from './__fixtures__/shared-dir';
+import { sharedDir } from '../__fixtures__/shared-dir';
 
 const shared = path.join(sharedDir(), 'corpora');
 const present = fs.existsSync(path.join(shared, 'golden/piano.music21.json'));

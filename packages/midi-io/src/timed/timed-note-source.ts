@@ -9,8 +9,8 @@ import {
   type StageFactory,
   type TimedEvent,
 } from '@piano-lstm/core';
-import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
-import { MidiReadError } from './midi-reader';
+import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from '../corpus-files';
+import { MidiReadError } from '../smf/midi-reader';
 import { parseTimedNotes, type TimedOptions } from './timed-notes';
 
 export type TimedSourceOptions = TimedOptions;

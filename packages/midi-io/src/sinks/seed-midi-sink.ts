@@ -1,6 +1,6 @@
 import { ConfigError, InputError, OptionReader, Sink, SinkWriteOptions, StageFactory, TIMED_TOKEN_SEPARATOR, writeFileAtomic } from '@piano-lstm/core';
 import { Midi } from '@tonejs/midi';
-import { keyOfPitchName } from './music21-spelling';
+import { keyOfPitchName } from '../music21/music21-spelling';
 
 export interface SeedMidiOptions {
   /** quarters between consecutive tokens (the seed: 0.5) */

@@ -13,8 +13,8 @@ import {
   silentLogger,
   writeFileAtomic,
 } from '@piano-lstm/core';
-import { corpusInputs, emptyFilesSummary, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
-import { MidiReadError } from './midi-reader';
+import { corpusInputs, emptyFilesSummary, emptyPieceReason, noUsableNotesError, readPartOption } from '../corpus-files';
+import { MidiReadError } from '../smf/midi-reader';
 import { Music21Options, parseMidiTokens } from './parse-midi-tokens';
 
 export interface Music21SourceOptions extends Music21Options {

@@ -7,7 +7,7 @@
  * music21 would have stored, possibly stale; the rules for filling and clearing it are those of
  * §6.4 (a Note's duration change clears it, a Chord's does not).
  */
-import { MidiReadError } from './midi-reader';
+import { MidiReadError } from '../smf/midi-reader';
 import type { Piece, TrackInstrument } from './music21-score';
 import { Cls, El, mkEl, U } from './music21-score';
 
