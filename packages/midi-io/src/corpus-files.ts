@@ -6,7 +6,8 @@ import { PART_PATTERN, type PartSelection } from './music21/parse-midi-tokens';
 
 /** What every NoteSource shares: which files a list of paths names, the `part` option, and the messages for empty results. */
 
-export const MIDI_EXTENSIONS = /\.(mid|midi)$/i;
+/** What counts as a MIDI file in a folder: Standard MIDI Files and karaoke files (.kar, the same format). */
+export const MIDI_EXTENSIONS = /\.(mid|midi|kar)$/i;
 
 /** One input of a corpus: a file's bytes, or a path that gave none, with the reason. */
 export type CorpusInput = { path: string; bytes: Uint8Array } | { path: string; reason: string };
@@ -34,7 +35,7 @@ export function* corpusInputs(paths: readonly string[], baseDir = '.'): Generato
   }
 }
 
-/** `.mid`/`.midi` files (any case) under a path, sorted; problems with the path go to `skipped`. */
+/** `.mid`/`.midi`/`.kar` files (any case) under a path, sorted; problems with the path go to `skipped`. The one folder walk of the project (evaluation uses it too). */
 export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]): { path: string; abs: string }[] {
   let stat: fs.Stats;
   try {
