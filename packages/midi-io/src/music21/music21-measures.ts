@@ -40,6 +40,8 @@ interface Measure {
   sorted: boolean;
   /** key of the last inserted element: [offset, class, 0 for grace / 1 otherwise] */
   lastKey: number[] | undefined;
+  /** end of the content inserted during measure building (kept as it goes: measures can hold hundreds of tempo marks) */
+  builtEnd: number;
   /** start after the re-layout (§6.4) */
   newStart: number;
 }
@@ -111,7 +113,7 @@ function meterOf(sorted: El[], conductorEls: El[]): El[] {
 function newMeasure(start: number, bar: number, withTs: boolean, first: boolean): Measure {
   // makeMeasures puts the time signature (then, in the first measure, the clef) in before anything else
   const lastKey = withTs ? (first ? [0, CLEF_CLS, 1] : [0, Cls.TimeSig, 1]) : undefined;
-  return { start, bar, els: [], voices: [], cache: undefined, filled: false, sorted: !(withTs && first), lastKey, newStart: start };
+  return { start, bar, els: [], voices: [], cache: undefined, filled: false, sorted: !(withTs && first), lastKey, builtEnd: 0, newStart: start };
 }
 
 function buildMeasures(meter: El[], oMax: number): Measure[] {
@@ -134,7 +136,7 @@ function buildMeasures(meter: El[], oMax: number): Measure[] {
 
 /** music21's coreInsert bookkeeping: does the measure stay sorted after this insertion? */
 function insertKeepsSorted(m: Measure, x: MEl): boolean {
-  const ht = contentEnd(m.els);
+  const ht = m.builtEnd;
   if (x.at > ht) return true;
   if (x.at < ht) return false;
   const key = [x.at, x.el.cls, x.el.grace ? 0 : 1];
@@ -166,6 +168,7 @@ function populate(measures: Measure[], sorted: El[]): El[] {
     const x = place(e, at, e.dur, 0);
     meas.sorted = insertKeepsSorted(meas, x);
     meas.lastKey = [x.at, x.el.cls, x.el.grace ? 0 : 1];
+    meas.builtEnd = Math.max(meas.builtEnd, x.at + x.dur);
     meas.els.push(x);
   }
   return atEnd;
