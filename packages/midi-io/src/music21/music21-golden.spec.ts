@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { alignedMatches } from './golden-compare';
+import { alignedMatches } from '../__fixtures__/golden-compare';
 import { MidiReadError } from '../smf/midi-reader';
 import { parseMidiTokens } from './parse-midi-tokens';
 import { sharedDir } from '../__fixtures__/shared-dir';
