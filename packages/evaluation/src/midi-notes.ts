@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readMidiNotes as readMidiFileNotes } from '@piano-lstm/midi-io';
-import { InputError } from '@piano-lstm/core';
+import { listMidiFiles as listMidiFilesUnder, readMidiNotes as readMidiFileNotes } from '@piano-lstm/midi-io';
+import { InputError, type SkippedFile } from '@piano-lstm/core';
 import type { Note, NotePiece } from './note';
 
 /** General MIDI percussion (channel 10, 1-based): no pitch to measure. */
@@ -26,30 +26,19 @@ export interface LoadedPieces {
   skipped: { path: string; reason: string }[];
 }
 
-const MIDI_EXTENSIONS = /\.(mid|midi|kar)$/i;
-
-/** MIDI files under the given files and folders (folders walked recursively, sorted). */
+/**
+ * MIDI files (.mid, .midi, .kar) under the given files and folders, folders walked recursively in
+ * sorted order — midi-io's walk, the one the training sources use; a missing path is an error here.
+ */
 export function listMidiFiles(inputs: readonly string[]): string[] {
   const out: string[] = [];
   for (const input of inputs) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(input);
-    } catch {
+    const problems: SkippedFile[] = [];
+    const files = listMidiFilesUnder(input, path.resolve(input), problems);
+    if (problems.some((p) => p.path === input && p.reason === 'no such file or folder')) {
       throw new InputError(`${input}: no such file or folder (give MIDI files, folders of them, or a run folder)`, { file: input });
     }
-    if (stat.isDirectory()) out.push(...walk(input));
-    else out.push(input);
-  }
-  return out;
-}
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
-    else if (MIDI_EXTENSIONS.test(entry.name)) out.push(full);
+    out.push(...files.map((f) => f.path));
   }
   return out;
 }

@@ -6,7 +6,7 @@
  * same parser as user files, so the corpus exercises the whole pipeline.
  */
 import { InputError, Rng } from '@piano-lstm/core';
-import { NoteSpec, SongSpec, writeMidiFile } from './midi-writer';
+import { NoteSpec, SongSpec, writeMidiFile } from './smf/midi-writer';
 
 export const BUILTIN_PREFIX = 'builtin:';
 export const CLASSICAL_MINI = 'classical-mini';

@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, InputError, defineOptions, type SkippedFile } from '@piano-lstm/core';
 import { BUILTIN_PREFIX, builtinCorpusFiles } from './classical-mini';
-import { PART_PATTERN, type PartSelection } from './parse-midi-tokens';
+import { PART_PATTERN, type PartSelection } from './music21/parse-midi-tokens';
 
 /** What every NoteSource shares: which files a list of paths names, the `part` option, and the messages for empty results. */
 
-export const MIDI_EXTENSIONS = /\.(mid|midi)$/i;
+/** What counts as a MIDI file in a folder: Standard MIDI Files and karaoke files (.kar, the same format). */
+export const MIDI_EXTENSIONS = /\.(mid|midi|kar)$/i;
 
 /** One input of a corpus: a file's bytes, or a path that gave none, with the reason. */
 export type CorpusInput = { path: string; bytes: Uint8Array } | { path: string; reason: string };
@@ -34,7 +35,7 @@ export function* corpusInputs(paths: readonly string[], baseDir = '.'): Generato
   }
 }
 
-/** `.mid`/`.midi` files (any case) under a path, sorted; problems with the path go to `skipped`. */
+/** `.mid`/`.midi`/`.kar` files (any case) under a path, sorted; problems with the path go to `skipped`. The one folder walk of the project (evaluation uses it too). */
 export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]): { path: string; abs: string }[] {
   let stat: fs.Stats;
   try {
@@ -117,6 +118,19 @@ export function checkPartOption(part: string, path: string): PartSelection {
 /** Why a file that parsed gave no tokens. */
 export function emptyPieceReason(emptyFirstPart: boolean): string {
   return emptyFirstPart ? "no notes in music21's first instrument part (part: first)" : 'no pitched notes';
+}
+
+/**
+ * The one summary line for files that parsed but gave no tokens, naming the option that would
+ * help: with `part: first` (music21's literal first part, often an empty instrument) that is
+ * `part=first-notes`; otherwise the files hold no pitched notes at all (drums only, or empty).
+ */
+export function emptyFilesSummary(empty: number, total: number, emptyFirst: number): string | undefined {
+  if (empty === 0) return undefined;
+  if (emptyFirst > 0) {
+    return `${empty} of ${total} files gave no tokens: ${emptyFirst === empty ? 'their' : `${emptyFirst} of them have a`} first part ${emptyFirst === empty ? 'has' : 'with'} no notes (try --set source.options.part=first-notes)`;
+  }
+  return `${empty} of ${total} files gave no tokens: they hold no pitched notes (drums on channel 10 never give tokens)`;
 }
 
 /** Nothing usable in the whole corpus: say how many files were skipped, the first reasons, and the likely fix. */

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { Container } from 'inversify';
 import { ConfigError, InputError, NoteSource, Rng, SkippedFile, StageFactory, StageRegistry, writeFileAtomic } from '@piano-lstm/core';
-import { Music21NoteSource, midiIoModule } from '@piano-lstm/midi-io';
+import { Music21NoteSource, emptyFilesSummary, midiIoModule } from '@piano-lstm/midi-io';
 import { collect, consoleLogger, defaultCacheDir } from '../app';
 import type { CommandKit } from '../command-kit';
 import { createContainer } from '../container';
@@ -24,7 +24,7 @@ export function registerNotes(program: Command, kit: CommandKit): void {
     .command('notes <paths...>')
     .description('parse MIDI files or folders (walked recursively) into tokens: {"files":[{path,tokens}],"skipped":[{path,reason}]}')
     .option('--source <type>', 'NoteSource type', 'music21')
-    .option('--set <key=value>', 'source option, e.g. source.options.part=first-notes', collect, [])
+    .option('--set <key=value>', 'source option (music21 defaults: part=first-notes, ties=merge; the reference-literal: source.options.part=first source.options.ties=split)', collect, [])
     .option('--out <file>', 'write the JSON here instead of stdout')
     .option('--force', 'overwrite --out if it exists')
     .action(
@@ -54,17 +54,18 @@ export async function notes(paths: string[], opts: Pick<NotesOptions, 'source' |
     const files: NotesResult['files'] = [];
     const all: SkippedFile[] = [...skipped];
     let emptyFirst = 0;
+    let empty = 0;
     for (const o of outcomes) {
       if ('skip' in o) all.push({ path: o.path, reason: o.skip });
       else {
         files.push({ path: o.path, tokens: o.tokens });
+        if (o.tokens.length === 0) empty++;
         if (o.emptyFirstPart) emptyFirst++;
       }
     }
     for (const s of all) log.warn(`skipped ${s.path}: ${s.reason}`);
-    if (emptyFirst > 0) {
-      log.warn(`part: first left ${emptyFirst} of ${files.length} files empty (as music21 does); add --set source.options.part=first-notes for the first part with notes`);
-    }
+    const summary = emptyFilesSummary(empty, files.length, emptyFirst);
+    if (summary) log.warn(summary);
     return { files, skipped: all };
   }
   try {

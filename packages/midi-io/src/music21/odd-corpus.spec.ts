@@ -3,9 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError, Logger } from '@piano-lstm/core';
 import { Music21NoteSource } from './music21-note-source';
+import { sharedDir } from '../__fixtures__/shared-dir';
 
-const repoRoot = path.resolve(__dirname, '../../..');
-const odd = path.resolve(repoRoot, '../shared/corpora/odd');
+const repoRoot = path.resolve(__dirname, '../../../..');
+const odd = path.join(sharedDir(), 'corpora/odd');
 const d = fs.existsSync(odd) ? describe : describe.skip;
 
 function capture(): Logger & { lines: string[] } {
@@ -50,7 +51,7 @@ d('odd corpus: every file ends as tokens or a one-line skip', () => {
   it('part: first counts the files left empty and suggests first-notes', async () => {
     const log = capture();
     await source({}, log).load([odd]);
-    expect(log.lines.some((l) => /part: first left \d+ of \d+ files empty.*first-notes/.test(l))).toBe(true);
+    expect(log.lines.some((l) => /\d+ of \d+ files gave no tokens: .*first part .*no notes \(try --set source.options.part=first-notes\)/.test(l))).toBe(true);
   });
 });
 

@@ -10,8 +10,8 @@ import {
   type StageFactory,
   type TimedEvent,
 } from '@piano-lstm/core';
-import { checkPartOption, corpusInputs, emptyPieceReason, noUsableNotesError, PART_OPTION } from './corpus-files';
-import { MidiReadError } from './midi-reader';
+import { checkPartOption, corpusInputs, emptyPieceReason, noUsableNotesError, PART_OPTION } from '../corpus-files';
+import { MidiReadError } from '../smf/midi-reader';
 import { parseTimedNotes, type TimedOptions } from './timed-notes';
 
 export type TimedSourceOptions = TimedOptions;

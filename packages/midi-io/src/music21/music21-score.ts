@@ -7,14 +7,17 @@
  * multiple of 1/12 QL and every bar length a multiple of 1/256 QL (time-signature denominators
  * up to 1024), so the measure arithmetic is exact, as music21's Fractions are.
  */
-import { EventKind, MidiFileData, MidiReadError, MidiTrackData } from './midi-reader';
+import { EventKind, MidiFileData, MidiReadError, MidiTrackData } from '../smf/midi-reader';
 import { GENERIC, Instrument, deduplicateInstruments, instrumentFromName, instrumentFromProgram } from './music21-instruments';
 import { normalOrderToken, pitchName } from './music21-spelling';
+import { layoutMeasures } from './music21-measures';
+
+export { MAX_MEASURES } from './music21-measures';
 
 export const U = 768;
 
 /** Class sort order of music21 (instruments < tempo < key < time signature < voices < notes). */
-const enum Cls {
+export const enum Cls {
   Inst = -25,
   Tempo = 1,
   Key = 2,
@@ -23,9 +26,9 @@ const enum Cls {
   Note = 20,
 }
 
-type ElKind = 'note' | 'chord' | 'unpitched' | 'perc' | 'inst' | 'tempo' | 'key' | 'ts';
+export type ElKind = 'note' | 'chord' | 'unpitched' | 'perc' | 'inst' | 'tempo' | 'key' | 'ts';
 
-interface El {
+export interface El {
   kind: ElKind;
   cls: Cls;
   /** quantised offset / duration in U */
@@ -169,7 +172,7 @@ function groupNotes(notes: TimedNote[], ppq: number): { groups: TimedNote[][]; v
 }
 
 /** Every El has the same fields in the same order: one hidden class keeps the hot loops monomorphic. */
-function mkEl(kind: ElKind, cls: Cls, off: number, seq: number, extra: { keys?: number[]; inst?: Instrument; bar?: number; tick?: number } = {}): El {
+export function mkEl(kind: ElKind, cls: Cls, off: number, seq: number, extra: { keys?: number[]; inst?: Instrument; bar?: number; tick?: number } = {}): El {
   return { kind, cls, off, dur: 0, grace: false, seq, keys: extra.keys, inst: extra.inst, bar: extra.bar, tick: extra.tick };
 }
 
@@ -277,7 +280,7 @@ function buildTrack(track: MidiTrackData, ppq: number, conductor: ConductorState
   // conductor copies (already quantised in the conductor part)
   for (const c of conductor.els) els.push(copyEl(c, c.off, seq++));
 
-  const layout = layoutMeasures(els, conductor, voicesRequired);
+  const layout = layoutMeasures(els, conductor.els, voicesRequired);
   for (const p of layout.pieces) p.track = track.index;
   return { track: track.index, pieces: layout.pieces, instruments: layout.instruments, end: layout.end };
 }
@@ -291,114 +294,6 @@ function nextAbove(sorted: number[], x: number): number | undefined {
     else hi = mid;
   }
   return lo < sorted.length ? sorted[lo] : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// §6 measures and ties
-
-interface Measure {
-  start: number;
-  bar: number;
-  els: MEl[];
-}
-
-interface MEl {
-  el: El;
-  /** offset inside the measure */
-  at: number;
-  dur: number;
-  tiePiece: number;
-  /** insertion order inside the measure */
-  ins: number;
-}
-
-function sortEls(a: MEl, b: MEl): number {
-  return a.at - b.at || a.el.cls - b.el.cls || Number(b.el.grace) - Number(a.el.grace) || a.ins - b.ins;
-}
-
-/**
- * Longest score laid out: 4/4 bars for 55 hours at 120 bpm (a 2-hour piece fits even in 1/16 time).
- * Bounds time (~0.6 s) and memory (~60 MB) per file: laying out a measure costs ~5 µs, and every
- * measure a held note crosses becomes a tied token.
- */
-export const MAX_MEASURES = 100_000;
-
-function tooLong(end: number): MidiReadError {
-  const quarters = Math.round(end / U).toLocaleString('en-US');
-  return new MidiReadError(
-    `the score would span more than ${MAX_MEASURES.toLocaleString('en-US')} measures (events reach quarter ${quarters}): a corrupt delta time or ticks-per-quarter value`,
-    'too long',
-  );
-}
-
-function layoutMeasures(els: El[], conductor: ConductorState, _voicesRequired: boolean): { pieces: Piece[]; instruments: TrackInstrument[]; end: number } {
-  // sorted as music21's flatten().sorted(): offset, class, grace first, insertion
-  const sorted = [...els].sort((a, b) => a.off - b.off || a.cls - b.cls || Number(b.grace) - Number(a.grace) || a.seq - b.seq);
-  let oMax = 0;
-  for (const e of sorted) oMax = Math.max(oMax, e.off + e.dur);
-
-  // §6.1: the meter stream: the conductor's time signatures, else the part's own; 4/4 at 0 if missing
-  const cts = conductor.els.filter((e) => e.kind === 'ts');
-  const meter = (cts.length ? cts : sorted.filter((e) => e.kind === 'ts')).slice().sort((a, b) => a.off - b.off || a.seq - b.seq);
-  if (!meter.length || meter[0].off > 0) meter.unshift(mkEl('ts', Cls.TimeSig, 0, -1, { bar: 4 * U }));
-  // A corrupt delta time or tick rate can place one event days into the piece: a file of a few
-  // bytes would then build (and tie a note across) millions of measures. Refuse before allocating.
-  const widestBar = Math.max(...meter.map((m) => m.bar!));
-  if (oMax / widestBar > MAX_MEASURES) throw tooLong(oMax);
-  const measures: Measure[] = [];
-  let o = 0;
-  let mi = 0;
-  for (;;) {
-    while (mi + 1 < meter.length && meter[mi + 1].off <= o) mi++;
-    const bar = meter[mi].bar!;
-    measures.push({ start: o, bar, els: [] });
-    o += bar;
-    if (o >= oMax) break;
-    if (measures.length > MAX_MEASURES) throw tooLong(oMax);
-  }
-
-  // populate (elements in sorted order); a zero-length element at the very end fits no measure
-  let m = 0;
-  let ins = 0;
-  for (const e of sorted) {
-    while (m < measures.length && !(e.off < measures[m].start + measures[m].bar)) m++;
-    if (m >= measures.length) break;
-    const meas = measures[m];
-    const at = e.off - meas.start;
-    if (at === 0 && e.kind === 'ts') continue;
-    meas.els.push({ el: e, at, dur: e.dur, tiePiece: 0, ins: ins++ });
-  }
-
-  // §6.2 ties: split at each bar line, the remainder goes into the next measure
-  for (let i = 0; i < measures.length; i++) {
-    const meas = measures[i];
-    for (const x of meas.els) {
-      if (x.el.cls !== Cls.Note) continue;
-      const end = x.at + x.dur;
-      if (end > meas.bar && i + 1 < measures.length) {
-        const rest = end - meas.bar;
-        x.dur = meas.bar - x.at;
-        measures[i + 1].els.push({ el: x.el, at: 0, dur: rest, tiePiece: x.tiePiece + 1, ins: ins++ });
-      }
-    }
-  }
-
-  const pieces: Piece[] = [];
-  const instruments: TrackInstrument[] = [];
-  let rank = 0;
-  let end = 0;
-  for (const meas of measures) {
-    meas.els.sort(sortEls);
-    for (const x of meas.els) {
-      const off = meas.start + x.at;
-      end = Math.max(end, off + x.dur);
-      if (x.el.kind === 'inst') instruments.push({ inst: x.el.inst!, off, seq: rank++ });
-      else if (x.el.cls === Cls.Note) {
-        pieces.push({ kind: x.el.kind as Piece['kind'], keys: x.el.keys!, off, dur: x.dur, grace: x.el.grace, rank: rank++, tiePiece: x.tiePiece, track: -1 });
-      }
-    }
-  }
-  return { pieces, instruments, end: Math.max(end, measures.length ? measures[measures.length - 1].start + measures[measures.length - 1].bar : 0) };
 }
 
 // ---------------------------------------------------------------------------------------------

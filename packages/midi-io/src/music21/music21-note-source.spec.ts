@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Container } from 'inversify';
 import { ConfigError, Rng, StageFactory, StageRegistry, silentLogger } from '@piano-lstm/core';
-import { classicalMiniPieces } from './classical-mini';
-import { midiIoModule } from './index';
-import { writeMidiFile } from './midi-writer';
+import { classicalMiniPieces } from '../classical-mini';
+import { midiIoModule } from '../index';
+import { writeMidiFile } from '../smf/midi-writer';
 import { Music21NoteSource, parseMusic21Options } from './music21-note-source';
 import { parseMidiTokens } from './parse-midi-tokens';
 
@@ -50,7 +50,9 @@ describe('music21 NoteSource options', () => {
   });
 
   it('validates options with the YAML path', () => {
-    expect(parseMusic21Options(undefined, 'source.options')).toEqual({ part: 'first', ties: 'split', cache: true });
+    // the shipped configs' choice by default; the reference-literal `part: first, ties: split` is one option away
+    expect(parseMusic21Options(undefined, 'source.options')).toEqual({ part: 'first-notes', ties: 'merge', cache: true });
+    expect(parseMusic21Options({ part: 'first', ties: 'split' }, 'source.options')).toEqual({ part: 'first', ties: 'split', cache: true });
     expect(() => parseMusic21Options({ part: 'second' }, 'source.options')).toThrow(/source\.options\.part: 'second' is not a part selection/);
     expect(() => parseMusic21Options({ part: 'program:200' }, 'source.options')).toThrow(ConfigError);
     expect(() => parseMusic21Options({ ties: 'join' }, 'source.options')).toThrow(/source\.options\.ties/);

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { ConfigError, InputError } from '@piano-lstm/core';
-import { parseMidiTokens } from './parse-midi-tokens';
-import { readMidiNotes } from './read-midi-notes';
+import { parseMidiTokens } from '../music21/parse-midi-tokens';
+import { readMidiNotes } from '../smf/read-midi-notes';
 import { SeedMidiSink, parseSeedMidiOptions, seedMidiBytes, tokenKeys } from './seed-midi-sink';
 
 describe('seed-midi sink', () => {

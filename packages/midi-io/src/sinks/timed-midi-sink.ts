@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Midi } from '@tonejs/midi';
 import {
   InputError,
   defineOptions,
@@ -13,7 +12,8 @@ import {
   type StageFactory,
   type TimedEvent,
 } from '@piano-lstm/core';
-import { readMidiNotes } from './read-midi-notes';
+import { writeMidiFile } from '../smf/midi-writer';
+import { readMidiNotes } from '../smf/read-midi-notes';
 import { tokenKeys } from './seed-midi-sink';
 
 export interface TimedMidiOptions {
@@ -95,16 +95,9 @@ export function eventsFromTimedTokens(tokens: readonly string[]): TimedEvent[] {
 }
 
 export function timedMidiBytes(events: readonly TimedEvent[], options: Omit<TimedMidiOptions, 'tempoFrom'>): { bytes: Uint8Array; fixed: number } {
-  const midi = new Midi();
-  midi.header.setTempo(options.tempo);
-  midi.header.timeSignatures.push({ ticks: 0, timeSignature: [4, 4] });
-  midi.header.update();
-  const track = midi.addTrack();
-  track.name = 'Piano';
-  track.instrument.number = options.program;
   const { notes, fixed } = timedNotes(events, options.velocity);
-  for (const n of notes) track.addNote({ midi: n.key, ticks: n.ticks, durationTicks: n.durationTicks, velocity: n.velocity / 127 });
-  return { bytes: midi.toArray(), fixed };
+  const track = { name: 'Piano', program: options.program, notes: notes.map((n) => ({ tick: n.ticks, length: n.durationTicks, key: n.key, velocity: n.velocity })) };
+  return { bytes: writeMidiFile({ ppq: PPQ, bpm: options.tempo, timeSignature: [4, 4], tracks: [track] }), fixed };
 }
 
 /** Writes onsets, durations and velocities as generated: the rhythm path's Sink. */

@@ -1,8 +1,8 @@
 import { formatTimedToken, type TimedEvent } from '@piano-lstm/core';
-import { EventKind, MidiReadError, ReadLimits, readMidiFile, type MidiFileData } from './midi-reader';
-import { buildScore, bestMatch, isTokenPiece, pairNotes, partitionByInstrument, toU, type Music21Score } from './music21-score';
-import { normalOrderToken, pitchName } from './music21-spelling';
-import { PART_PATTERN, type PartSelection } from './parse-midi-tokens';
+import { EventKind, MidiReadError, ReadLimits, readMidiFile, type MidiFileData } from '../smf/midi-reader';
+import { buildScore, bestMatch, isTokenPiece, pairNotes, partitionByInstrument, toU, type Music21Score } from '../music21/music21-score';
+import { normalOrderToken, pitchName } from '../music21/music21-spelling';
+import { PART_PATTERN, type PartSelection } from '../music21/parse-midi-tokens';
 
 export interface TimedOptions {
   /** Which notes, as for the `music21` source (`first`, `first-notes`, `merge`, `program:<n>`, `track:<n>`). */

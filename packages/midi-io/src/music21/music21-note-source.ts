@@ -14,8 +14,8 @@ import {
   silentLogger,
   writeFileAtomic,
 } from '@piano-lstm/core';
-import { checkPartOption, corpusInputs, emptyPieceReason, noUsableNotesError, PART_OPTION } from './corpus-files';
-import { MidiReadError } from './midi-reader';
+import { checkPartOption, corpusInputs, emptyFilesSummary, emptyPieceReason, noUsableNotesError, PART_OPTION } from '../corpus-files';
+import { MidiReadError } from '../smf/midi-reader';
 import { Music21Options, parseMidiTokens } from './parse-midi-tokens';
 
 export interface Music21SourceOptions extends Music21Options {
@@ -24,7 +24,7 @@ export interface Music21SourceOptions extends Music21Options {
 }
 
 /** Bump when a change to the parser can change tokens: old cache entries are then ignored. */
-export const PARSER_VERSION = 'm21-10.5-r1';
+export const PARSER_VERSION = 'm21-10.5-r2';
 
 
 interface CacheEntry {
@@ -71,12 +71,9 @@ export class Music21NoteSource implements NoteSource {
     for (const s of skipped) this.log.warn(`skipped ${s.path}: ${s.reason}`);
     const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
     this.log.info(`parsed ${pieces.length} files (${tokenCount} tokens, ${cached} from cache), skipped ${skipped.length}`);
-    if (emptyFirst > 0) {
-      this.log.warn(
-        `part: first left ${emptyFirst} of ${outcomes.length} files empty (music21's first instrument part has no notes there, ` +
-          `as in the reference); set source.options.part: first-notes to take the first part that has notes`,
-      );
-    }
+    const empty = outcomes.filter((o) => !('skip' in o) && o.tokens.length === 0).length;
+    const summary = emptyFilesSummary(empty, outcomes.length, emptyFirst);
+    if (summary) this.log.warn(summary);
     if (pieces.length === 0) throw noUsableNotesError(paths, skipped, emptyFirst);
     return { pieces, skipped };
   }
@@ -156,10 +153,12 @@ function readCache(file: string): CacheEntry | undefined {
   }
 }
 
+// The defaults are what every shipped config uses (the notebook's data); `part: first, ties: split`
+// is the reference-literal behaviour, one option away.
 const MUSIC21_OPTIONS = {
-  ...PART_OPTION,
+  ...defineOptions({ part: { ...PART_OPTION.part, default: 'first-notes' } }),
   ...defineOptions({
-    ties: { type: 'string', default: 'split', choices: ['split', 'merge'], description: 'split: a note held across a bar line gives one token per tied piece (the reference); merge: one token per note' },
+    ties: { type: 'string', default: 'merge', choices: ['split', 'merge'], description: 'merge: one token per note; split: a note held across a bar line gives one token per tied piece (the reference)' },
     cache: { type: 'boolean', default: true, description: 'keep tokens per file in <cacheDir>/music21-tokens/, keyed by SHA-256 of the bytes + options + parser version' },
   }),
 };

@@ -1,6 +1,6 @@
 import { ConfigError, InputError, defineOptions, optionsParser, Sink, SinkWriteOptions, StageFactory, TIMED_TOKEN_SEPARATOR, writeFileAtomic } from '@piano-lstm/core';
-import { Midi } from '@tonejs/midi';
-import { keyOfPitchName } from './music21-spelling';
+import { keyOfPitchName } from '../music21/music21-spelling';
+import { writeMidiFile } from '../smf/midi-writer';
 
 export interface SeedMidiOptions {
   /** quarters between consecutive tokens (the seed: 0.5) */
@@ -35,20 +35,9 @@ export function tokenKeys(token: string): number[] {
 
 /** The seed's writer: one piano track, 120 bpm, 4/4, a token every `step` quarters, velocity 90. */
 export function seedMidiBytes(tokens: readonly string[], options: SeedMidiOptions = { step: 0.5, noteLength: 1 }): Uint8Array {
-  const midi = new Midi();
-  midi.header.setTempo(120);
-  midi.header.timeSignatures.push({ ticks: 0, timeSignature: [4, 4] });
-  midi.header.update();
-  const track = midi.addTrack();
-  track.name = 'Piano';
-  track.instrument.number = 0;
-  tokens.forEach((token, i) => {
-    const ticks = Math.round(i * options.step * PPQ);
-    for (const key of tokenKeys(token)) {
-      track.addNote({ midi: key, ticks, durationTicks: Math.round(options.noteLength * PPQ), velocity: VELOCITY / 127 });
-    }
-  });
-  return midi.toArray();
+  const length = Math.round(options.noteLength * PPQ);
+  const notes = tokens.flatMap((token, i) => tokenKeys(token).map((key) => ({ tick: Math.round(i * options.step * PPQ), length, key, velocity: VELOCITY })));
+  return writeMidiFile({ ppq: PPQ, bpm: 120, timeSignature: [4, 4], tracks: [{ name: 'Piano', program: 0, notes }] });
 }
 
 export class SeedMidiSink implements Sink {

@@ -1,5 +1,5 @@
 import { EventKind, MidiReadError, ReadLimits, readMidiFile } from './midi-reader';
-import { pairNotes } from './music21-score';
+import { pairNotes } from '../music21/music21-score';
 
 /** One sounding note in absolute time (quarters from the start, unquantised). */
 export interface MidiNote {

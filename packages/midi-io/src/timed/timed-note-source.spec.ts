@@ -2,14 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, InputError, parseTimedToken } from '@piano-lstm/core';
-import { writeMidiFile } from './midi-writer';
-import { readMidiNotes } from './read-midi-notes';
+import { writeMidiFile } from '../smf/midi-writer';
+import { readMidiNotes } from '../smf/read-midi-notes';
 import { parseTimedNotes, bucket } from './timed-notes';
 import { TimedNoteSource, parseTimedOptions } from './timed-note-source';
-import { TimedMidiSink, eventsFromTimedTokens, parseTimedMidiOptions, timedMidiBytes, timedNotes } from './timed-midi-sink';
+import { TimedMidiSink, eventsFromTimedTokens, parseTimedMidiOptions, timedMidiBytes, timedNotes } from '../sinks/timed-midi-sink';
+import { sharedDir } from '../__fixtures__/shared-dir';
 
-const repoRoot = path.resolve(__dirname, '../../..');
-const piano = path.resolve(repoRoot, '../shared/corpora/piano');
+const repoRoot = path.resolve(__dirname, '../../../..');
+const piano = path.join(sharedDir(), 'corpora/piano');
 
 /** A quarter is 480 ticks; triplet eighths are 160. */
 function song(notes: [number, number, number, number?][]): Uint8Array {

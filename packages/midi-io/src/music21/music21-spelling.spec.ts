@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { instrumentClassFromString } from './music21-instruments';
 import { keyOfPitchName, normalOrderToken, pitchName } from './music21-spelling';
+import { sharedDir } from '../__fixtures__/shared-dir';
 
-const tables = path.resolve(__dirname, '../../..', '../shared/docs/music21-tables.json');
+const tables = path.join(sharedDir(), 'docs/music21-tables.json');
 
 describe('pitch names and normal order', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { MidiReadError, ReadLimits, readMidiFile } from './midi-reader';
+import { MidiReadError, ReadLimits, readMidiFile } from '../smf/midi-reader';
 import { Music21Score, Piece, buildScore, isTokenPiece, partitionByInstrument, pieceOrder, pieceToken } from './music21-score';
 
 /**
