@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from './errors';
-import { createRunFolder, timestamp, writeDirAtomic, writeFileAtomic } from './fs-util';
+import { checkWritable, createRunFolder, makeDirs, timestamp, writeDirAtomic, writeFileAtomic } from './fs-util';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'core-fs-'));
 
@@ -40,5 +40,26 @@ describe('atomic writes and run folders', () => {
     expect(a).toBe(path.join(root, 'seed-doc', '20261125-090507'));
     expect(b).toBe(`${a}-1`);
     expect(timestamp(now)).toBe('20261125-090507');
+  });
+});
+
+describe('paths that cannot be written fail at once (issue 18: Node 20 hangs on mkdir -p under /proc)', () => {
+  it('makeDirs creates nested folders and refuses /proc with one line', () => {
+    const d = path.join(tmp(), 'a', 'b', 'c');
+    makeDirs(d);
+    expect(fs.statSync(d).isDirectory()).toBe(true);
+    const started = Date.now();
+    expect(() => makeDirs('/proc/nope/deeper')).toThrow(/cannot create folder \/proc\/nope\/deeper: \/proc holds no folders/);
+    expect(() => writeFileAtomic('/proc/nope/x.mid', 'x')).toThrow(InputError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('checkWritable names the pseudo file system, a file in the way, and passes a creatable path', () => {
+    expect(() => checkWritable('/proc/nope/x.mid', '--out')).toThrow('--out /proc/nope/x.mid cannot be written: /proc is on the proc pseudo file system, which holds no files; choose another --out');
+    const dir = tmp();
+    const file = path.join(dir, 'f');
+    fs.writeFileSync(file, '');
+    expect(() => checkWritable(path.join(file, 'x.mid'), '--out')).toThrow(`${file} is a file, not a folder`);
+    expect(() => checkWritable(path.join(dir, 'new', 'deeper', 'x.mid'), '--out')).not.toThrow();
   });
 });
