@@ -7,6 +7,8 @@ export interface SeedMidiOptions {
   step: number;
   /** length of every note in quarters (the seed relies on music21's default 1.0) */
   noteLength: number;
+  /** tempo of the written file in quarter notes per minute (the seed: 120); `generate --qpm` sets it */
+  tempo?: number;
 }
 
 const PPQ = 480;
@@ -36,7 +38,7 @@ export function tokenKeys(token: string): number[] {
 /** The seed's writer: one piano track, 120 bpm, 4/4, a token every `step` quarters, velocity 90. */
 export function seedMidiBytes(tokens: readonly string[], options: SeedMidiOptions = { step: 0.5, noteLength: 1 }): Uint8Array {
   const midi = new Midi();
-  midi.header.setTempo(120);
+  midi.header.setTempo(options.tempo ?? 120);
   midi.header.timeSignatures.push({ ticks: 0, timeSignature: [4, 4] });
   midi.header.update();
   const track = midi.addTrack();
@@ -65,9 +67,10 @@ export function parseSeedMidiOptions(raw: unknown, at: string): SeedMidiOptions 
   const r = new OptionReader(raw, at);
   const step = r.number('step', { default: 0.5, min: 0, minExclusive: true, max: 64 });
   const noteLength = r.number('noteLength', { default: 1, min: 0, minExclusive: true, max: 64 });
+  const tempo = r.number('tempo', { min: 1, max: 1000 });
   r.done();
   if (!Number.isFinite(step * PPQ)) throw new ConfigError(`${at}.step`, `${step} is not a usable step`);
-  return { step, noteLength };
+  return tempo === undefined ? { step, noteLength } : { step, noteLength, tempo };
 }
 
 export const seedMidiSinkFactory: StageFactory<Sink, SeedMidiOptions> = {
