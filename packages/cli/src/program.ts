@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Output, stdio } from './app';
 import { createKit } from './command-kit';
@@ -7,6 +9,7 @@ import { commands } from './commands';
 export function buildProgram(io: Output = stdio) {
   const program = new Command('piano-lstm')
     .description('Learn music from MIDI with recurrent networks: parse, encode, train, generate, evaluate.')
+    .version(cliVersion(), '-V, --version', 'print the version of piano-lstm')
     .option('--verbose', 'print stack traces and debug output')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
@@ -26,4 +29,9 @@ export function buildProgram(io: Output = stdio) {
     }
   };
   return { program, run };
+}
+
+/** The version of this package (`@piano-lstm/cli`), from its package.json (beside dist/ and src/). */
+export function cliVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -5,3 +5,4 @@ export * from './registry';
 export * from './experiment';
 export * from './fs-util';
 export * from './stages';
+export * from './plural';

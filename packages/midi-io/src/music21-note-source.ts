@@ -12,6 +12,7 @@ import {
   TimedEvent,
   silentLogger,
   writeFileAtomic,
+  plural,
 } from '@piano-lstm/core';
 import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
 import { MidiReadError } from './midi-reader';
@@ -69,7 +70,7 @@ export class Music21NoteSource implements NoteSource {
     }
     for (const s of skipped) this.log.warn(`skipped ${s.path}: ${s.reason}`);
     const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
-    this.log.info(`parsed ${pieces.length} files (${tokenCount} tokens, ${cached} from cache), skipped ${skipped.length}`);
+    this.log.info(`parsed ${plural(pieces.length, 'file')} (${tokenCount} tokens, ${cached} from cache), skipped ${skipped.length}`);
     if (emptyFirst > 0) {
       this.log.warn(
         `part: first left ${emptyFirst} of ${outcomes.length} files empty (music21's first instrument part has no notes there, ` +

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError, describeFsCode, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
+import { ConfigError, InputError, describeFsCode, experimentToYaml, plural, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
@@ -84,7 +84,7 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
   }
   checkVocabulary(loaded, pieces);
   const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
-  log.info(`corpus: ${pieces.length} pieces, ${tokenCount} tokens${corpus.skipped.length ? `, ${corpus.skipped.length} files skipped` : ''}`);
+  log.info(`corpus: ${plural(pieces.length, 'piece')}, ${tokenCount} tokens${corpus.skipped.length ? `, ${plural(corpus.skipped.length, 'file')} skipped` : ''}`);
 
   const encoder = createStage<TokenEncoder>(loaded, 'Encoder', log);
   const modelBuilder = createStage<ModelBuilder<tf.LayersModel>>(loaded, 'ModelBuilder', log);
