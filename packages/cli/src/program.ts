@@ -13,10 +13,10 @@ export function buildProgram(io: Output = stdio) {
     .option('--verbose', 'print stack traces and debug output')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(oneLine(s)) });
   const kit = createKit(program, io);
   for (const register of commands) register(program, kit);
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(oneLine(s)) });
   const run = async (argv: string[]): Promise<number> => {
     try {
       await program.parseAsync(argv, { from: 'user' });
@@ -29,6 +29,11 @@ export function buildProgram(io: Output = stdio) {
     }
   };
   return { program, run };
+}
+
+/** Commander puts its suggestion on a line of its own: `unknown option '--temprature' (did you mean --temperature?)` reads as one. */
+function oneLine(s: string): string {
+  return s.trimEnd().replace(/\n\(Did you mean (.+?)\?\)/, ' (did you mean $1?)');
 }
 
 /** The version of this package (`@piano-lstm/cli`), from its package.json (beside dist/ and src/). */

@@ -1,4 +1,5 @@
 import { ConfigError, UnknownTypeError } from './errors';
+import { nearest } from './options';
 import type { StageContext } from './stages/context';
 
 /** The stages an experiment configures by `type`. The first five are the DI contracts; `Trainer` is configured the same way. */
@@ -65,7 +66,7 @@ export class StageRegistry {
       throw new ConfigError(path, `expected the name of a ${stage} type (known: ${this.types(stage).join(', ')})`);
     }
     const f = this.factories.get(stage)?.get(type);
-    if (!f) throw new UnknownTypeError(stage, type, path, this.types(stage));
+    if (!f) throw new UnknownTypeError(stage, type, path, this.types(stage), nearest(type, this.types(stage)));
     return f as StageFactory<T, O>;
   }
 }

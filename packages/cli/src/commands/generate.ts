@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { GENERATE_MODES, InputError, readExperiment, type GenerateMode, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
+import { GENERATE_MODES, InputError, UnknownTypeError, readExperiment, type GenerateMode, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
 import { generateFromRun, parsePrimerTokens, requireRunDir, type GenerateOverrides } from '@piano-lstm/generator';
-import { collect, consoleLogger, createStage, loadExperiment } from '../app';
+import { collect, consoleLogger, createStage, loadExperiment, type LoadedExperiment } from '../app';
 import type { CommandKit } from '../command-kit';
 import { lengthInTokens, lengthSpec, numberIn, pitchList, primerPitchTokens, samplerSets, tempoSets, type GenerationFlags } from './generate-flags';
 
@@ -99,7 +99,14 @@ function loadRun(runDir: string, opts: GenerateCommandOptions) {
   const current = readExperiment(configFile).data.sampler as { type?: unknown } | string | undefined;
   const currentType = typeof current === 'string' ? current : typeof current?.type === 'string' ? current.type : undefined;
   const sets = [...samplerSets(currentType, opts), ...opts.set];
-  const loaded = loadExperiment(configFile, sets);
+  let loaded: LoadedExperiment;
+  try {
+    loaded = loadExperiment(configFile, sets);
+  } catch (e) {
+    // the type came from a flag, not from a file: say so instead of pointing at a generated --set
+    if (e instanceof UnknownTypeError && e.typePath === 'sampler.type' && opts.sampler !== undefined) throw new InputError(`--sampler: ${e.detail}`);
+    throw e;
+  }
   const tempo = tempoSets(loaded.experiment.sink.type, opts.qpm);
   return tempo.length ? loadExperiment(configFile, [...sets, ...tempo]) : loaded;
 }
