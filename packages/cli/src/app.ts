@@ -16,6 +16,7 @@ import {
   StageName,
   StageRegistry,
   createRunFolder,
+  defaultCacheDir,
   describeFsCode,
   experimentToYaml,
   isNamedCorpus,
@@ -108,13 +109,20 @@ export function checkVocabulary(loaded: LoadedExperiment, pieces: readonly { tok
   ).at(loaded.document.locate('source.paths'));
 }
 
-/** Default cache folder for parsed tokens and the built-in corpus. */
-export function defaultCacheDir(): string {
-  return process.env.PIANO_LSTM_CACHE ?? path.resolve('.piano-lstm-cache');
+let cacheOverride: string | undefined;
+
+/** `--cache <dir>`: moves the token cache for this process (before any command runs). */
+export function setCacheDir(dir: string | undefined): void {
+  cacheOverride = dir === undefined ? undefined : path.resolve(dir);
+}
+
+/** The token cache folder: `--cache`, else core's default (PIANO_LSTM_CACHE, $XDG_CACHE_HOME/piano-lstm, ~/.cache/piano-lstm). */
+export function cacheDir(): string {
+  return cacheOverride ?? defaultCacheDir();
 }
 
 export function stageContext(experiment: Pick<Experiment, 'seed'>, stage: StageName, baseDir: string, log: Logger): StageContext {
-  return { rng: new Rng(experiment.seed).fork(stage), log, baseDir, cacheDir: defaultCacheDir() };
+  return { rng: new Rng(experiment.seed).fork(stage), log, baseDir, cacheDir: cacheDir() };
 }
 
 /** Creates the configured implementation of one stage and binds it to the stage's DI token. */

@@ -1,16 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { Output, stdio } from './app';
+import { Output, setCacheDir, stdio } from './app';
 import { createKit } from './command-kit';
 import { commands } from './commands';
 
 /** Builds the `piano-lstm` program; `run(argv)` resolves to the exit code instead of exiting (tests call it in-process). */
 export function buildProgram(io: Output = stdio) {
-  const program = new Command('piano-lstm')
+  const program: Command = new Command('piano-lstm')
     .description('Learn music from MIDI with recurrent networks: parse, encode, train, generate, evaluate.')
     .version(cliVersion(), '-V, --version', 'print the version of piano-lstm')
     .option('--verbose', 'print stack traces and debug output')
+    .option('--cache <dir>', 'token cache folder (default: PIANO_LSTM_CACHE, else $XDG_CACHE_HOME/piano-lstm or ~/.cache/piano-lstm)')
+    .hook('preAction', (root: Command) => setCacheDir(root.opts().cache as string | undefined))
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(oneLine(s)) });

@@ -6,3 +6,4 @@ export * from './experiment';
 export * from './fs-util';
 export * from './stages';
 export * from './plural';
+export * from './cache-dir';

@@ -13,6 +13,7 @@ import {
   silentLogger,
   writeFileAtomic,
   plural,
+  defaultCacheDir,
 } from '@piano-lstm/core';
 import { corpusInputs, emptyPieceReason, noUsableNotesError, readPartOption } from './corpus-files';
 import { MidiReadError } from './midi-reader';
@@ -135,7 +136,7 @@ export class Music21NoteSource implements NoteSource {
   }
 
   private cacheDir(): string {
-    return this.context.cacheDir ?? process.env.PIANO_LSTM_CACHE ?? path.resolve('.piano-lstm-cache');
+    return this.context.cacheDir ?? defaultCacheDir();
   }
 
   private cacheFile(bytes: Uint8Array): string | undefined {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { Container } from 'inversify';
 import { ConfigError, InputError, isNamedCorpus, NoteSource, plural, Rng, SkippedFile, StageFactory, StageRegistry, writeFileAtomic } from '@piano-lstm/core';
 import { Music21NoteSource, midiIoModule } from '@piano-lstm/midi-io';
-import { collect, consoleLogger, defaultCacheDir } from '../app';
+import { cacheDir, collect, consoleLogger } from '../app';
 import type { CommandKit } from '../command-kit';
 import { createContainer } from '../container';
 
@@ -48,7 +48,7 @@ export async function notes(paths: string[], opts: Pick<NotesOptions, 'source' |
   const registry = registryFor(opts.source);
   const factory = registry.get<NoteSource>('NoteSource', opts.source, '--source');
   const options = factory.parseOptions(sourceOptions(opts.set), 'source.options');
-  const context = { rng: new Rng(0).fork('NoteSource'), log, baseDir: process.cwd(), cacheDir: defaultCacheDir() };
+  const context = { rng: new Rng(0).fork('NoteSource'), log, baseDir: process.cwd(), cacheDir: cacheDir() };
   const source = factory.create(options, context);
   if (source instanceof Music21NoteSource) {
     // every parsed file is listed, empty ones too (the reference's answer for them is [])
