@@ -305,7 +305,7 @@ function timeTicks(quarters: number): string {
 function rollLegend(bpm: number): string {
   const swatches = PITCH_CLASS_NAMES.map((n, pc) => `<span class="swatch" style="background:${noteColour(pc, 80)}"></span>${n}`).join(' ');
   const barSeconds = (4 * 60) / bpm;
-  return `<b>Legend</b> · across: time in bars of 4 quarter notes (1 bar = ${barSeconds.toFixed(barSeconds < 10 ? 1 : 0)} s at ${Math.round(bpm)} bpm; grey lines: bar lines) · up: pitch (note names, C4 = middle C = MIDI 60; shaded rows: C) · colour: pitch class ${swatches}, darker = louder (velocity)`;
+  return `<b>Legend</b> · across: time in bars of 4 quarter notes (1 bar = ${barSeconds.toFixed(barSeconds < 10 ? 1 : 0)} s at ${Math.round(bpm)} bpm; grey lines: bar lines) · up: pitch (note names, C4 = middle C = MIDI 60; shaded rows: C) · colour: pitch class ${swatches}; darker = louder (velocity)`;
 }
 
 function keyValueTable(rows: [string, string][]): string {
