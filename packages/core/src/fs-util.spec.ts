@@ -61,5 +61,7 @@ describe('paths that cannot be written fail at once (issue 18: Node 20 hangs on 
     fs.writeFileSync(file, '');
     expect(() => checkWritable(path.join(file, 'x.mid'), '--out')).toThrow(`${file} is a file, not a folder`);
     expect(() => checkWritable(path.join(dir, 'new', 'deeper', 'x.mid'), '--out')).not.toThrow();
+    expect(() => checkWritable(file, '--out', { folder: true })).toThrow(`--out ${file} cannot be written: ${file} is a file, not a folder; choose another --out`);
+    expect(() => checkWritable(path.join(dir, 'new'), '--out', { folder: true })).not.toThrow();
   });
 });

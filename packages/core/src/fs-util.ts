@@ -148,13 +148,13 @@ export function makeDirs(dir: string): void {
 const PSEUDO_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x1cd1: 'devpts', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs', 0x73636673: 'securityfs' };
 
 /**
- * Checks, before any work, that `file` can be written: its nearest existing ancestor is a writable
- * folder on an ordinary file system (not /proc or /sys). `what` names the option in the message
- * (e.g. `--out`). Throws one InputError line; returns quietly when the check cannot be made.
+ * Checks, before any work, that `file` (or, with `folder`, files inside it) can be written: the
+ * nearest existing folder on the way is a writable folder on an ordinary file system (not /proc or
+ * /sys). `what` names the option in the message (e.g. `--out`). Throws one InputError line.
  */
-export function checkWritable(file: string, what: string): void {
+export function checkWritable(file: string, what: string, options: { folder?: boolean } = {}): void {
   const abs = path.resolve(file);
-  let at = path.dirname(abs);
+  let at = options.folder ? abs : path.dirname(abs);
   while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
   const fail = (why: string) => new InputError(`${what} ${file} cannot be written: ${why}; choose another ${what}`, { file });
   let stat: fs.Stats;

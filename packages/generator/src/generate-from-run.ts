@@ -75,7 +75,8 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
   const generate = mergeGenerate(experiment.generate, overrides);
   const { outDir, outFile } = outputOf(dir, overrides.out, generate.count, stages.sink.extension);
   // before any work: a path that cannot be written, or a file in the way, must not cost a generation
-  checkWritable(outFile ?? path.join(outDir, `x${stages.sink.extension}`), '--out');
+  if (outFile) checkWritable(outFile, '--out');
+  else checkWritable(overrides.out ?? outDir, '--out', { folder: true });
   const { seed, fileStem } = seedAndStem(experiment.sampler.type, generate, overrides, { outDir, outFile, extension: stages.sink.extension });
   reportIgnoredOptions(experiment.sampler.type, generate, overrides, log);
   await initBackend(experiment.backend, log);
