@@ -89,7 +89,11 @@ function namedCorpusFiles(inputs: readonly string[], skipped: LoadedPieces['skip
     corpora.set(corpus, all);
     const chosen = file ? all.filter((f) => f.path === `${corpus}/${file}`) : all;
     if (!chosen.length) skipped.push({ path: input, reason: `no such file in ${corpus}` });
-    for (const f of chosen) if (!seen.has(f.path)) out.push(f), seen.add(f.path);
+    for (const f of chosen) {
+      if (seen.has(f.path)) continue;
+      seen.add(f.path);
+      out.push(f);
+    }
   }
   return out;
 }
