@@ -98,4 +98,43 @@ describe('report.html in headless Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('issue 18: every plot has axis labels with units, and each piano roll a note-name axis, a time axis in bars and a legend', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`file://${reportFile}`);
+    const loss = await page.$$eval('#loss-chart text', (ts) => ts.map((t) => t.textContent));
+    expect(loss).toEqual(expect.arrayContaining(['epoch', 'cross-entropy (nats/token)', 'loss', 'val_loss']));
+    const rolls = await page.$$eval('figure.roll-figure', (figs) =>
+      figs.map((fig) => {
+        const visible = (sel: string) => [...fig.querySelectorAll(sel)].filter((e) => (e as HTMLElement).getBoundingClientRect().width > 0).map((e) => e.textContent ?? '');
+        const roll = fig.querySelector('svg.roll')!.getBoundingClientRect();
+        const ticks = [...fig.querySelectorAll('.pitch-axis .tick')].map((e) => e.getBoundingClientRect());
+        return {
+          pitchTitle: visible('.pitch-title'),
+          pitches: visible('.pitch-axis .tick'),
+          // every note name sits beside the roll, inside its height
+          pitchesBesideRoll: ticks.every((t) => t.right <= roll.left + 1 && t.top >= roll.top - 8 && t.bottom <= roll.bottom + 8),
+          bars: visible('.time-axis .tick'),
+          timeTitle: visible('.time-axis .axis-title'),
+          legend: fig.querySelector('figcaption.roll-legend')?.textContent ?? '',
+          swatches: fig.querySelectorAll('.roll-legend .swatch').length,
+        };
+      }),
+    );
+    expect(rolls).toHaveLength(3);
+    for (const r of rolls) {
+      expect(r.pitchTitle).toEqual(['pitch']);
+      expect(r.pitches.length).toBeGreaterThan(1);
+      for (const name of r.pitches) expect(name).toMatch(/^[A-G]#?-?\d$/);
+      expect(r.pitchesBesideRoll).toBe(true);
+      expect(r.bars[0]).toBe('1');
+      expect(r.timeTitle).toEqual(['time (bars of 4 quarter notes)']);
+      expect(r.legend).toMatch(/^Legend · across: time in bars of 4 quarter notes \(1 bar = 2\.0 s at 120 bpm/);
+      expect(r.legend).toMatch(/up: pitch \(note names, C4 = middle C = MIDI 60/);
+      expect(r.swatches).toBe(12);
+    }
+    fs.mkdirSync(artifacts, { recursive: true });
+    await page.locator('#sample-0').screenshot({ path: path.join(artifacts, 'report-roll.png') });
+    await page.close();
+  });
 });

@@ -9,6 +9,8 @@ import {
   InputError,
   StageRegistry,
   RunFolder,
+  defaultCacheDir,
+  describeFsCode,
   experimentToYaml,
   isNamedCorpus,
   readExperiment,
@@ -98,9 +100,16 @@ export function checkVocabulary(loaded: LoadedExperiment, pieces: readonly { tok
   ).at(loaded.document.locate('source.paths'));
 }
 
-/** Default cache folder for parsed tokens and the built-in corpus. */
-export function defaultCacheDir(): string {
-  return process.env.PIANO_LSTM_CACHE ?? path.resolve('.piano-lstm-cache');
+let cacheOverride: string | undefined;
+
+/** `--cache <dir>`: moves the token cache for this process (before any command runs). */
+export function setCacheDir(dir: string | undefined): void {
+  cacheOverride = dir === undefined ? undefined : path.resolve(dir);
+}
+
+/** The token cache folder: `--cache`, else core's default (PIANO_LSTM_CACHE, $XDG_CACHE_HOME/piano-lstm, ~/.cache/piano-lstm). */
+export function cacheDir(): string {
+  return cacheOverride ?? defaultCacheDir();
 }
 
 /** Makes `<runs>/<name>/<stamp>/`, locks it, prints `run folder: <path>` at once, writes the resolved config. */

@@ -1,9 +1,9 @@
 import { Container } from 'inversify';
 import { Rng, STAGES, STAGE_SECTION, STAGE_TOKENS, type Experiment, type Logger, type StageContext, type StageName, type StageSpec } from '@piano-lstm/core';
-import { defaultCacheDir, type LoadedExperiment } from './app';
+import { cacheDir, type LoadedExperiment } from './app';
 
 export function stageContext(experiment: Pick<Experiment, 'seed'>, stage: StageName, baseDir: string, log: Logger): StageContext {
-  return { rng: new Rng(experiment.seed).fork(stage), log, baseDir, cacheDir: defaultCacheDir() };
+  return { rng: new Rng(experiment.seed).fork(stage), log, baseDir, cacheDir: cacheDir() };
 }
 
 /**

@@ -50,8 +50,9 @@ export class ConfigError extends PianoLstmError {
 
 /** An unknown stage type. Message: `unknown Sampler type 'x' at sampler.type (known: a, b)`. */
 export class UnknownTypeError extends ConfigError {
-  constructor(stage: string, type: string, path: string, known: string[]) {
-    super('', `unknown ${stage} type '${type}' at ${path} (known: ${known.join(', ') || 'none registered'})`);
+  /** `near`: the known type the name is closest to (a typo), offered first. */
+  constructor(stage: string, type: string, path: string, known: string[], near?: string) {
+    super('', `unknown ${stage} type '${type}' at ${path} (${near ? `did you mean '${near}'? ` : ''}known: ${known.join(', ') || 'none registered'})`);
     this.typePath = path;
   }
   readonly typePath: string;

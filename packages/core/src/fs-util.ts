@@ -7,7 +7,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
   if (!options.force && fs.existsSync(file)) {
     throw new InputError(`${file} already exists; pass --force to overwrite it or choose another --out`);
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirs(path.dirname(file));
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const fd = fs.openSync(tmp, 'w');
   try {
@@ -25,7 +25,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
  */
 export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
   const parent = path.dirname(dir);
-  fs.mkdirSync(parent, { recursive: true });
+  makeDirs(parent);
   const tmp = path.join(parent, `.${path.basename(dir)}.${process.pid}.${Date.now()}.tmp`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp);
@@ -89,6 +89,69 @@ export function recoverAtomicWrites(dir: string): string[] {
     }
   }
   return done;
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node 20's `mkdirSync(p, { recursive: true })` never returns for
+ * a path under /proc or /sys (it loops on the pseudo file system), so a write there would hang the
+ * command at 100% CPU; creating each missing folder itself fails at once with ENOENT instead.
+ * That ENOENT becomes one InputError line; other errors (EACCES, EROFS, …) are thrown as they come,
+ * for callers that word them.
+ */
+export function makeDirs(dir: string): void {
+  const abs = path.resolve(dir);
+  const missing: string[] = [];
+  let at = abs;
+  while (!fs.existsSync(at) && path.dirname(at) !== at) {
+    missing.unshift(at);
+    at = path.dirname(at);
+  }
+  try {
+    if (missing.length === 0 && !fs.statSync(abs).isDirectory()) throw Object.assign(new Error(`${abs} is not a folder`), { code: 'ENOTDIR' });
+    for (const d of missing) {
+      try {
+        fs.mkdirSync(d);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    throw new InputError(`cannot create folder ${abs}: ${at} holds no folders (a pseudo file system such as /proc or /sys); choose another place`, { file: abs });
+  }
+}
+
+/** File systems that hold no user files: writing there fails, and some calls never return. */
+const PSEUDO_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x1cd1: 'devpts', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs', 0x73636673: 'securityfs' };
+
+/**
+ * Checks, before any work, that `file` (or, with `folder`, files inside it) can be written: the
+ * nearest existing folder on the way is a writable folder on an ordinary file system (not /proc or
+ * /sys). `what` names the option in the message (e.g. `--out`). Throws one InputError line.
+ */
+export function checkWritable(file: string, what: string, options: { folder?: boolean } = {}): void {
+  const abs = path.resolve(file);
+  let at = options.folder ? abs : path.dirname(abs);
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  const fail = (why: string) => new InputError(`${what} ${file} cannot be written: ${why}; choose another ${what}`, { file });
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(at);
+  } catch (e) {
+    throw fail(describeFsCode((e as NodeJS.ErrnoException).code));
+  }
+  if (!stat.isDirectory()) throw fail(`${at} is a file, not a folder`);
+  try {
+    const kind = PSEUDO_FS[fs.statfsSync(at).type];
+    if (kind) throw fail(`${at} is on the ${kind} pseudo file system, which holds no files`);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+  }
+  try {
+    fs.accessSync(at, fs.constants.W_OK);
+  } catch (e) {
+    throw fail(`${at}: ${describeFsCode((e as NodeJS.ErrnoException).code)}`);
+  }
 }
 
 const FS_CODES: Record<string, string> = {

@@ -7,3 +7,5 @@ export * from './experiment';
 export * from './fs-util';
 export * from './stages';
 export * from './run-folder';
+export * from './plural';
+export * from './cache-dir';

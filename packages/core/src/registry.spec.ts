@@ -33,6 +33,7 @@ describe('StageRegistry', () => {
 
   it.each([
     ['nucleus', "unknown Sampler type 'nucleus' at sampler.type (known: argmax)"],
+    ['argmx', "unknown Sampler type 'argmx' at sampler.type (did you mean 'argmax'? known: argmax)"],
     [42, 'sampler.type: expected the name of a Sampler type (known: argmax)'],
   ])('get(%p) fails naming the known types', (type, message) => {
     const r = new StageRegistry();

@@ -1,5 +1,6 @@
 import { ConfigError, UnknownTypeError } from './errors';
 import type { OptionsSchema } from './option-schema';
+import { nearest } from './options';
 import type { StageContext } from './stages/context';
 import { Encoder, ModelBuilder, NoteSource, Sampler, Sink, Trainer } from './stages';
 
@@ -81,7 +82,7 @@ export class StageRegistry {
       throw new ConfigError(path, `expected the name of a ${stage} type (known: ${this.types(stage).join(', ')})`);
     }
     const f = this.factories.get(stage)?.get(type);
-    if (!f) throw new UnknownTypeError(stage, type, path, this.types(stage));
+    if (!f) throw new UnknownTypeError(stage, type, path, this.types(stage), nearest(type, this.types(stage)));
     return f as StageFactory<T, O>;
   }
 }

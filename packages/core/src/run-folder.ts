@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from './errors';
-import { describeFsCode, nearestAncestorProblem, recoverAtomicWrites, timestamp, writeFileAtomic } from './fs-util';
+import { describeFsCode, makeDirs, nearestAncestorProblem, recoverAtomicWrites, timestamp, writeFileAtomic } from './fs-util';
 import { lockFolder, releaseFolder, unwritableRunFolder } from './run-folder-lock';
 
 export { releaseRunFolders } from './run-folder-lock';
@@ -80,8 +80,9 @@ export class RunFolder {
     const stamp = timestamp(now);
     const base = path.resolve(runsRoot, name);
     try {
-      fs.mkdirSync(base, { recursive: true });
+      makeDirs(base);
     } catch (e) {
+      if (e instanceof InputError) throw e;
       const code = nearestAncestorProblem(base) ?? (e as NodeJS.ErrnoException).code;
       throw new InputError(`cannot create run folder under ${base}: ${describeFsCode(code)}; choose another --runs folder`);
     }

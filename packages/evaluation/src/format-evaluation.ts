@@ -1,26 +1,36 @@
 import * as path from 'node:path';
 import type { PathsEvaluation } from './evaluate-paths';
 import { METRIC_KEYS, MetricKey } from './evaluate-pieces';
-import { formatMetric } from './metric-info';
+import { betterText, formatMetric, METRIC_INFO } from './metric-info';
 import { formatComparison } from './run-evaluation';
 
 const PER_PIECE: MetricKey[] = ['n_notes', 'pitch_range', 'pitch_class_entropy', 'scale_consistency', 'polyphony', 'empty_beat_rate', 'loop_rate', 'pitch_class_js_distance', 'longest_copy'];
 
-/** The terminal table of `piano-lstm evaluate`: means side by side, then one row per sample. */
+/**
+ * The terminal table of `piano-lstm evaluate`, for musicians: each metric in words with its unit,
+ * the samples' mean beside the corpus's, and which direction is better; then one row per sample.
+ * (`--json` keeps the snake_case keys.)
+ */
 export function formatEvaluation(ev: PathsEvaluation): string[] {
   const out: string[] = [];
   const hasCorpus = ev.corpus !== null;
-  const header = ['metric', `samples (${ev.samples.n_pieces})`, ...(hasCorpus ? [`corpus (${ev.corpus!.n_pieces})`] : [])];
-  const rows = METRIC_KEYS.map((k) => [k, formatMetric(k, ev.samples.mean[k], true), ...(hasCorpus ? [formatMetric(k, ev.corpus!.mean[k], true)] : [])]);
-  out.push(...table(header, rows));
+  const header = ['what was measured (unit)', `samples (${ev.samples.n_pieces})`, ...(hasCorpus ? [`corpus (${ev.corpus!.n_pieces})`] : []), 'better'];
+  const rows = METRIC_KEYS.map((k) => [
+    METRIC_INFO[k].words,
+    formatMetric(k, ev.samples.mean[k], true),
+    ...(hasCorpus ? [formatMetric(k, ev.corpus!.mean[k], true)] : []),
+    betterText(k),
+  ]);
+  out.push(...table(header, rows, 1));
   if (hasCorpus) {
+    const pooled = ev.samples.pooled;
     out.push(
-      `pooled samples vs corpus: pitch_class_js_distance ${formatMetric('pitch_class_js_distance', ev.samples.pooled.pitch_class_js_distance, true)}, ioi_js_distance ${formatMetric('ioi_js_distance', ev.samples.pooled.ioi_js_distance, true)}`,
+      `all samples together vs the corpus: pitch-class distance ${formatMetric('pitch_class_js_distance', pooled.pitch_class_js_distance, true)}, rhythm distance ${formatMetric('ioi_js_distance', pooled.ioi_js_distance, true)} (0 same – 1 disjoint; lower is closer)`,
     );
   } else {
     out.push('(no corpus: pass --against <corpus-dir> for distances and copies)');
   }
-  out.push('', ...table(['sample', ...PER_PIECE], ev.samples.pieces.map((p) => [path.basename(p.path), ...PER_PIECE.map((k) => formatMetric(k, p[k]))])));
+  out.push('', ...table(['sample', ...PER_PIECE.map((k) => METRIC_INFO[k].label)], ev.samples.pieces.map((p) => [path.basename(p.path), ...PER_PIECE.map((k) => formatMetric(k, p[k]))])));
   for (const set of [ev.samples, ev.corpus]) {
     for (const s of set?.skipped ?? []) out.push(`skipped ${s.path}: ${s.reason}`);
   }
@@ -36,8 +46,10 @@ export function formatEvaluation(ev: PathsEvaluation): string[] {
   return out;
 }
 
-function table(header: string[], rows: string[][]): string[] {
+/** Columns aligned; the first (names) and the last `textColumns` left-aligned, numbers right-aligned. */
+function table(header: string[], rows: string[][], textColumns = 0): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const isText = (i: number) => i === 0 || i >= header.length - textColumns;
+  const line = (cells: string[]) => cells.map((c, i) => (isText(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }

@@ -11,7 +11,7 @@ export type { Evaluation, EvaluateOptions, MetricKey, PieceEvaluation, SetEvalua
 export { KneserNeyModel, TokenIds } from './kneser-ney';
 export { computeBaselines, compareWithBaselines, parseBaselineOptions, DEFAULT_NGRAM_ORDER } from './baselines';
 export type { BaselineComparison, BaselineOptions, Baselines, HeldOutScore, ModelScore } from './baselines';
-export { METRIC_INFO, formatMetric } from './metric-info';
+export { METRIC_INFO, formatMetric, betterText, type Better } from './metric-info';
 export { EVALUATION_FILE, evaluateHeldOut, writeRunEvaluation, formatComparison } from './run-evaluation';
 export type { RunEvaluation } from './run-evaluation';
 export { readRunFolder, isRunFolder, runCorpusPaths } from './run-folder';

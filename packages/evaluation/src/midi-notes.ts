@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listMidiFiles as listMidiFilesUnder, readMidiNotes as readMidiFileNotes } from '@piano-lstm/midi-io';
-import { InputError, type SkippedFile } from '@piano-lstm/core';
+import { builtinCorpusFiles, listMidiFiles as listMidiFilesUnder, readMidiNotes as readMidiFileNotes } from '@piano-lstm/midi-io';
+import { InputError, isNamedCorpus, type SkippedFile } from '@piano-lstm/core';
 import type { Note, NotePiece } from './note';
 
 /** General MIDI percussion (channel 10, 1-based): no pitch to measure. */
@@ -46,18 +46,45 @@ export function listMidiFiles(inputs: readonly string[]): string[] {
 /** Reads every MIDI file; a file that cannot be read or has no pitched notes is skipped with a one-line reason. */
 export function loadNotePieces(inputs: readonly string[]): LoadedPieces {
   const result: LoadedPieces = { pieces: [], skipped: [] };
-  for (const file of listMidiFiles(inputs)) {
+  const named = inputs.filter(isNamedCorpus);
+  const files = [...namedCorpusFiles(named, result.skipped), ...listMidiFiles(inputs.filter((i) => !isNamedCorpus(i))).map((file) => ({ path: file, bytes: undefined }))];
+  for (const file of files) {
     let notes: Note[];
     try {
-      notes = readMidiFileInfo(fs.readFileSync(file)).notes;
+      notes = readMidiFileInfo(file.bytes ?? fs.readFileSync(file.path)).notes;
     } catch (e) {
-      result.skipped.push({ path: file, reason: `not a readable MIDI file (${midiErrorReason(e)})` });
+      result.skipped.push({ path: file.path, reason: `not a readable MIDI file (${midiErrorReason(e)})` });
       continue;
     }
-    if (notes.length === 0) result.skipped.push({ path: file, reason: 'no pitched notes' });
-    else result.pieces.push({ path: file, notes });
+    if (notes.length === 0) result.skipped.push({ path: file.path, reason: 'no pitched notes' });
+    else result.pieces.push({ path: file.path, notes });
   }
   return result;
+}
+
+/**
+ * The files of built-in corpora, from midi-io (never on disk): `builtin:classical-mini` is the whole
+ * corpus, `builtin:classical-mini/01-….mid` (as corpus.json lists them) one of its files.
+ */
+function namedCorpusFiles(inputs: readonly string[], skipped: LoadedPieces['skipped']): { path: string; bytes: Uint8Array }[] {
+  const out: { path: string; bytes: Uint8Array }[] = [];
+  const seen = new Set<string>();
+  const corpora = new Map<string, { path: string; bytes: Uint8Array }[]>();
+  for (const input of inputs) {
+    const slash = input.indexOf('/');
+    const corpus = slash < 0 ? input : input.slice(0, slash);
+    const file = slash < 0 ? '' : input.slice(slash + 1).replace(/\/+$/, '');
+    const all = corpora.get(corpus) ?? builtinCorpusFiles(corpus);
+    corpora.set(corpus, all);
+    const chosen = file ? all.filter((f) => f.path === `${corpus}/${file}`) : all;
+    if (!chosen.length) skipped.push({ path: input, reason: `no such file in ${corpus}` });
+    for (const f of chosen) {
+      if (seen.has(f.path)) continue;
+      seen.add(f.path);
+      out.push(f);
+    }
+  }
+  return out;
 }
 
 /** One printable line for a parser failure; the parser's own TypeErrors say nothing useful to a person. */

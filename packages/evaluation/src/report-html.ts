@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Evaluation, MetricKey, PieceEvaluation } from './evaluate-pieces';
 import { METRIC_KEYS } from './evaluate-pieces';
-import { formatMetric, METRIC_INFO } from './metric-info';
+import { betterText, formatMetric, METRIC_INFO } from './metric-info';
 import type { Note } from './note';
 import type { EpochMetrics, RunFolderContents } from './run-folder';
 
@@ -83,7 +83,7 @@ function runSection(d: ReportData): string {
     ['source / encoder / model', `${stage('source')} / ${stage('encoder')} / ${stage('model')}`],
     ['trainer / sampler / sink', `${stage('trainer')} / ${stage('sampler')} / ${stage('sink')}`],
     ['epochs', epochs.length ? `${epochs.length}${seconds ? ` in ${formatDuration(seconds)}` : ''}` : '—'],
-    ['vocabulary', d.run.vocab ? `${d.run.vocab.length} tokens` : '—'],
+    ['vocabulary (model)', d.run.vocab ? `${d.run.vocab.length} tokens: the distinct tokens of the whole corpus (vocab.json), one output each` : '—'],
     ['samples', String(d.samples.length)],
   ];
   return `<section id="run"><h2>Run</h2>${keyValueTable(rows)}</section>`;
@@ -96,7 +96,7 @@ function corpusSection(d: ReportData): string {
     ['files used', String(corpus.files.length)],
     ['files skipped', String(corpus.skipped.length)],
     ['tokens', corpus.tokens === null ? '—' : corpus.tokens.toLocaleString('en-US')],
-    ['vocabulary', corpus.vocab_size === null ? (d.run.vocab ? String(d.run.vocab.length) : '—') : String(corpus.vocab_size)],
+    ['vocabulary (model)', corpus.vocab_size === null ? (d.run.vocab ? `${d.run.vocab.length} distinct tokens` : '—') : `${corpus.vocab_size} distinct tokens`],
   ];
   const skipped = corpus.skipped.length
     ? `<details><summary>${corpus.skipped.length} skipped file(s)</summary><table class="list"><tr><th>file</th><th>reason</th></tr>${corpus.skipped
@@ -131,11 +131,21 @@ function trainingSection(d: ReportData): string {
 <table class="metrics" id="baselines"><tr><th></th><th>cross-entropy (nats/token)</th><th>accuracy</th></tr>
 <tr class="${c.beats_kneser_ney === false ? 'bad' : 'good'}"><td>model</td><td class="num">${nats(c.model.nats_per_token)}</td><td class="num">${pct(c.model.accuracy)}</td></tr>
 <tr><td>${c.kneser_ney.n}-gram Kneser-Ney</td><td class="num">${nats(c.kneser_ney.nats_per_token)}</td><td class="num">${pct(c.kneser_ney.accuracy)}</td></tr>
-<tr><td>unigram (add-one)</td><td class="num">${nats(c.unigram.nats_per_token)}</td><td class="num">${pct(c.unigram.accuracy)}</td></tr></table>`;
+<tr><td>unigram (add-one)</td><td class="num">${nats(c.unigram.nats_per_token)}</td><td class="num">${pct(c.unigram.accuracy)}</td></tr></table>${baselineVocabulary(ev.baselines)}`;
   } else {
     table = `<p class="muted">No evaluation.json: baselines are computed at the end of training when the run has a validation split.</p>`;
   }
   return `<section id="training"><h2>Training</h2>${chart}${table}</section>`;
+}
+
+/**
+ * Why evaluation.json's vocab_size is not the model's: the baselines learn only from the training
+ * split and keep one extra slot for tokens never seen there; the model's vocabulary is the whole corpus.
+ */
+function baselineVocabulary(b: { vocab_size?: number; unknown_targets?: number } | undefined): string {
+  if (!b || typeof b.vocab_size !== 'number') return '';
+  const unseen = typeof b.unknown_targets === 'number' ? `; ${b.unknown_targets} validation target(s) were such unseen tokens` : '';
+  return `<p class="muted" id="baseline-vocabulary">The baselines' vocabulary (evaluation.json <code>vocab_size</code> ${b.vocab_size}) is the ${b.vocab_size - 1} distinct tokens of the training split + 1 slot for tokens never seen in training${unseen}. The model's vocabulary counts the distinct tokens of the whole corpus.</p>`;
 }
 
 function metricsSection(d: ReportData): string {
@@ -144,10 +154,10 @@ function metricsSection(d: ReportData): string {
     return `<section id="metrics"><h2>Music metrics</h2><p class="muted">No readable samples in samples/.</p></section>`;
   }
   const corpus = ev.corpus;
-  const head = `<tr><th>metric</th><th>samples (mean of ${ev.samples.n_pieces})</th><th>corpus (mean of ${corpus?.n_pieces ?? 0})</th></tr>`;
+  const head = `<tr><th>metric (unit)</th><th>samples (mean of ${ev.samples.n_pieces})</th><th>corpus (mean of ${corpus?.n_pieces ?? 0})</th><th>better</th></tr>`;
   const rows = METRIC_KEYS.map(
     (k) =>
-      `<tr><td title="${esc(METRIC_INFO[k].help)}">${esc(METRIC_INFO[k].label)} <code>${k}</code></td><td class="num">${formatMetric(k, ev.samples.mean[k], true)}</td><td class="num">${corpus ? formatMetric(k, corpus.mean[k], true) : '—'}</td></tr>`,
+      `<tr><td title="${esc(METRIC_INFO[k].help)}">${esc(METRIC_INFO[k].label)} <code>${k}</code></td><td class="num">${formatMetric(k, ev.samples.mean[k], true)}</td><td class="num">${corpus ? formatMetric(k, corpus.mean[k], true) : '—'}</td><td>${betterText(k)}</td></tr>`,
   ).join('');
   const note = d.corpusNote ? `<p class="muted">${esc(d.corpusNote)}</p>` : '';
   const perSampleKeys: MetricKey[] = ['n_notes', 'pitch_range', 'pitch_class_entropy', 'scale_consistency', 'polyphony', 'empty_beat_rate', 'loop_rate', 'pitch_class_js_distance', 'ioi_js_distance', 'longest_copy'];
@@ -173,7 +183,7 @@ function samplesSection(d: ReportData): string {
       const controls = s.notes.length
         ? `<button type="button" class="play" data-sample="${i}" aria-label="play ${esc(s.name)}">▶ Play</button><span class="muted"> ${s.notes.length} notes · ${formatDuration(seconds)} at ${Math.round(s.bpm)} bpm</span>`
         : `<span class="muted">${esc(s.error ?? 'no notes')}</span>`;
-      return `<article class="sample" id="sample-${i}"><h3>${esc(s.name)}</h3><div class="controls">${controls}</div>${pianoRoll(s.notes, i)}</article>`;
+      return `<article class="sample" id="sample-${i}"><h3>${esc(s.name)}</h3><div class="controls">${controls}</div>${pianoRoll(s.notes, i, s.bpm)}</article>`;
     })
     .join('\n');
   return `<section id="samples"><h2>Samples</h2>${items}</section>`;
@@ -232,8 +242,8 @@ export function lossChart(epochs: readonly EpochMetrics[], baselines: { label: s
 </svg>`;
 }
 
-/** Notes as rectangles: time across (quarters), pitch up; a dashed line every 4 quarters. */
-export function pianoRoll(notes: readonly Note[], index: number): string {
+/** Notes as rectangles: time across (quarters), pitch up; a line every bar of 4 quarters. Axes, units and a legend around it. */
+export function pianoRoll(notes: readonly Note[], index: number, bpm = 120): string {
   if (!notes.length) return `<svg class="roll empty" id="roll-${index}" viewBox="0 0 100 10"></svg>`;
   const UNIT_X = 16;
   const UNIT_Y = 6;
@@ -248,12 +258,54 @@ export function pianoRoll(notes: readonly Note[], index: number): string {
   const cs: string[] = [];
   for (let p = lo; p <= hi; p++) if (p % 12 === 0) cs.push(`<rect x="0" y="${y(p)}" width="${w}" height="${UNIT_Y}" class="c-row"/>`);
   const rects = notes
-    .map((n) => `<rect x="${f(n.onset * UNIT_X)}" y="${y(n.pitch) + 0.5}" width="${f(Math.max(1, n.duration * UNIT_X - 1))}" height="${UNIT_Y - 1}" fill="hsl(${(n.pitch % 12) * 30} 65% ${70 - (n.velocity / 127) * 35}%)" class="note"/>`)
+    .map((n) => `<rect x="${f(n.onset * UNIT_X)}" y="${y(n.pitch) + 0.5}" width="${f(Math.max(1, n.duration * UNIT_X - 1))}" height="${UNIT_Y - 1}" fill="${noteColour(n.pitch, n.velocity)}" class="note"><title>${pitchLabel(n.pitch)} (MIDI ${n.pitch}), bar ${Math.floor(n.onset / 4) + 1}, velocity ${n.velocity}</title></rect>`)
     .join('');
-  const height = Math.min(260, Math.max(110, h * 1.5));
+  const height = Math.round(Math.min(260, Math.max(110, h * 1.5)));
   // Long pieces keep at least 8 px per quarter and scroll sideways instead of squeezing notes to hairlines.
-  const minWidth = end > 110 ? `;min-width:${Math.round(end * 8)}px` : '';
-  return `<div class="roll-scroll"><svg class="roll" id="roll-${index}" viewBox="0 0 ${f(w)} ${h}" preserveAspectRatio="none" style="height:${Math.round(height)}px${minWidth}" role="img" aria-label="piano roll: ${notes.length} notes, MIDI pitches ${lo + 1}–${hi - 1}">${cs.join('')}${bars.join('')}${rects}<line class="playhead" x1="0" x2="0" y1="0" y2="${h}" visibility="hidden"/></svg></div>`;
+  const minWidth = end > 110 ? `min-width:${Math.round(end * 8)}px` : '';
+  const svg = `<svg class="roll" id="roll-${index}" viewBox="0 0 ${f(w)} ${h}" preserveAspectRatio="none" style="height:${height}px" role="img" aria-label="piano roll: ${notes.length} notes, ${pitchLabel(lo + 1)}–${pitchLabel(hi - 1)}">${cs.join('')}${bars.join('')}${rects}<line class="playhead" x1="0" x2="0" y1="0" y2="${h}" visibility="hidden"/></svg>`;
+  return `<figure class="roll-figure">
+<div class="roll-body"><div class="pitch-axis" style="height:${height}px" aria-hidden="true">${pitchTicks(lo, hi)}</div><div class="pitch-title">pitch</div>
+<div class="roll-scroll"><div class="roll-inner" style="${minWidth}">${svg}<div class="time-axis" aria-hidden="true">${timeTicks(Math.max(1, end))}</div></div></div></div>
+<figcaption class="roll-legend">${rollLegend(bpm)}</figcaption></figure>`;
+}
+
+const PITCH_CLASS_NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
+
+/** `60` → `C4` (middle C), `61` → `C#4`. */
+export function pitchLabel(pitch: number): string {
+  return `${PITCH_CLASS_NAMES[((pitch % 12) + 12) % 12]}${Math.floor(pitch / 12) - 1}`;
+}
+
+/** Hue by pitch class, darker when louder. */
+function noteColour(pitch: number, velocity: number): string {
+  return `hsl(${(pitch % 12) * 30} 65% ${f(70 - (velocity / 127) * 35)}%)`;
+}
+
+/** Note names beside the rows: every natural note over a small range, else every C and G. */
+function pitchTicks(lo: number, hi: number): string {
+  const rows = hi - lo + 1;
+  const labelled = (p: number) => (rows <= 16 ? !PITCH_CLASS_NAMES[p % 12].includes('#') : p % 12 === 0 || p % 12 === 7);
+  const out: string[] = [];
+  for (let p = lo + 1; p <= hi - 1; p++) {
+    if (labelled(p)) out.push(`<span class="tick${p % 12 === 0 ? ' c' : ''}" style="top:${f(((hi - p + 0.5) / rows) * 100)}%">${pitchLabel(p)}</span>`);
+  }
+  return out.join('');
+}
+
+/** Bar numbers under the roll (bars of 4 quarters), thinned so that about 16 show. */
+function timeTicks(quarters: number): string {
+  const barCount = Math.ceil(quarters / 4);
+  const every = [1, 2, 4, 8, 16, 32, 64].find((k) => barCount / k <= 16) ?? 128;
+  const out: string[] = [];
+  for (let b = 0; b * 4 < quarters; b += every) out.push(`<span class="tick" style="left:${f(((b * 4) / quarters) * 100)}%">${b + 1}</span>`);
+  return `${out.join('')}<span class="axis-title">time (bars of 4 quarter notes)</span>`;
+}
+
+function rollLegend(bpm: number): string {
+  const swatches = PITCH_CLASS_NAMES.map((n, pc) => `<span class="swatch" style="background:${noteColour(pc, 80)}"></span>${n}`).join(' ');
+  const barSeconds = (4 * 60) / bpm;
+  return `<b>Legend</b> · across: time in bars of 4 quarter notes (1 bar = ${barSeconds.toFixed(barSeconds < 10 ? 1 : 0)} s at ${Math.round(bpm)} bpm; grey lines: bar lines) · up: pitch (note names, C4 = middle C = MIDI 60; shaded rows: C) · colour: pitch class ${swatches}; darker = louder (velocity)`;
 }
 
 function keyValueTable(rows: [string, string][]): string {
@@ -326,7 +378,17 @@ svg.chart .plot { fill: #fafafa; stroke: var(--line); } svg.chart .grid { stroke
 .sample h3 { margin: 6px 0; } .controls { margin-bottom: 8px; }
 button.play { font: inherit; padding: 4px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; min-width: 90px; }
 button.play.playing { background: white; color: var(--accent); }
-div.roll-scroll { overflow-x: auto; }
+figure.roll-figure { margin: 0; }
+.roll-body { display: grid; grid-template-columns: 14px 44px minmax(0, 1fr); }
+.pitch-title { grid-column: 1; grid-row: 1; writing-mode: vertical-rl; transform: rotate(180deg); font-size: 11px; color: var(--muted); text-align: center; }
+.pitch-axis { grid-column: 2; grid-row: 1; position: relative; font-size: 10px; color: var(--muted); }
+.pitch-axis .tick { position: absolute; right: 4px; transform: translateY(-50%); line-height: 1; } .pitch-axis .tick.c { color: var(--fg); font-weight: 600; }
+div.roll-scroll { grid-column: 3; grid-row: 1; overflow-x: auto; }
+.time-axis { position: relative; height: 30px; font-size: 10px; color: var(--muted); }
+.time-axis .tick { position: absolute; top: 2px; transform: translateX(-50%); } .time-axis .tick:first-child { transform: none; }
+.time-axis .axis-title { position: absolute; left: 0; right: 0; bottom: 0; text-align: center; font-size: 11px; }
+.roll-legend { font-size: 11px; color: var(--muted); margin-top: 4px; line-height: 1.7; }
+.roll-legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; vertical-align: -1px; margin: 0 2px 0 4px; }
 svg.roll { display: block; width: 100%; background: #fcfcfd; border: 1px solid var(--line); }
 svg.roll .c-row { fill: #f1f5f9; } svg.roll .bar { stroke: #d1d5db; stroke-width: 0.5; vector-effect: non-scaling-stroke; }
 svg.roll .playhead { stroke: #ef4444; stroke-width: 2; vector-effect: non-scaling-stroke; }

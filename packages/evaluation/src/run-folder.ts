@@ -102,7 +102,7 @@ function readCorpusSummary(raw: unknown, runDir: string, warnings: string[]): Co
   const files = (Array.isArray(raw.files) ? raw.files : [])
     .map((f: unknown) => (typeof f === 'string' ? { path: f } : f))
     .filter((f): f is Record<string, unknown> => isObject(f) && typeof f.path === 'string')
-    .map((f) => ({ path: path.resolve(runDir, f.path as string), tokens: count(f.tokens) }));
+    .map((f) => ({ path: isNamedCorpus(f.path as string) ? (f.path as string) : path.resolve(runDir, f.path as string), tokens: count(f.tokens) }));
   const skipped = (Array.isArray(raw.skipped) ? raw.skipped : [])
     .filter((f): f is Record<string, unknown> => isObject(f) && typeof f.path === 'string')
     .map((f) => ({ path: f.path as string, reason: typeof f.reason === 'string' ? f.reason : 'no reason given' }));
@@ -117,19 +117,21 @@ function readCorpusSummary(raw: unknown, runDir: string, warnings: string[]): Co
 
 /**
  * The training corpus of a run, as MIDI paths that exist: the files listed in corpus.json, else the
- * config's source.paths (built-in corpora cannot be read back here and are left out).
+ * config's source.paths. Built-in corpora (`builtin:…`) are always there: midi-io makes their bytes.
  */
 export function runCorpusPaths(run: RunFolderContents): { paths: string[]; note: string | null } {
+  const exists = (p: string) => isNamedCorpus(p) || fs.existsSync(p);
   if (run.corpus && run.corpus.files.length) {
-    const paths = run.corpus.files.map((f) => f.path).filter((p) => fs.existsSync(p));
+    const paths = run.corpus.files.map((f) => f.path).filter(exists);
     const missing = run.corpus.files.length - paths.length;
     return { paths, note: missing ? `${missing} of ${run.corpus.files.length} corpus files listed in ${RUN_FILES.corpus} are no longer on disk` : null };
   }
   const source = isObject(run.config?.source) ? run.config!.source : null;
   const listed = source && Array.isArray(source.paths) ? source.paths.filter((p): p is string => typeof p === 'string') : [];
-  const paths = listed.filter((p) => !isNamedCorpus(p)).map((p) => path.resolve(run.dir, p)).filter((p) => fs.existsSync(p));
+  const resolve = (p: string) => (isNamedCorpus(p) ? p : path.resolve(run.dir, p));
+  const paths = listed.map(resolve).filter(exists);
   if (!listed.length) return { paths, note: `the run names no corpus (no ${RUN_FILES.corpus}, no source.paths in ${RUN_FILES.config})` };
-  return { paths, note: paths.length < listed.length ? `some source.paths cannot be read back: ${listed.filter((p) => !paths.includes(path.resolve(run.dir, p))).join(', ')}` : null };
+  return { paths, note: paths.length < listed.length ? `some source.paths cannot be read back: ${listed.filter((p) => !paths.includes(resolve(p))).join(', ')}` : null };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,6 +1,7 @@
+import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, PianoLstmError, Rng, RunFolder, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
+import { checkWritable, InputError, PianoLstmError, Rng, RunFolder, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
 import { initBackend, loadCheckpoint, type LoadedCheckpoint } from '@piano-lstm/model';
 import { generatePieces } from './generate-pieces';
 
@@ -14,8 +15,10 @@ export interface GenerateOverrides {
   width?: number;
   /** A MIDI file path (absolute or relative to the working folder), `random-window`, or tokens. */
   primer?: string | string[];
-  /** Seed of this generation (default: the run's seed). */
+  /** Seed of this generation (default: a fresh one, printed so it can be replayed). */
   seed?: number;
+  /** Write the primer's tokens before the continuation. */
+  includePrimer?: boolean;
   /** A file (count 1, ending in the sink's extension) or a folder (default `<run>/samples`). */
   out?: string;
   force?: boolean;
@@ -38,6 +41,8 @@ export interface RunStages {
 export interface GenerateFromRunResult {
   files: string[];
   checkpoint: string;
+  /** The seed used (given, or fresh). */
+  seed: number;
 }
 
 /** Checks `runDir` is a run folder; a wrong path is a usage error (exit 2). */
@@ -65,8 +70,12 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
   const dir = requireRunDir(runDir);
   const { experiment, log } = stages;
   const generate = mergeGenerate(experiment.generate, overrides);
-  const seed = overrides.seed ?? experiment.seed;
   const { outDir, outFile } = outputOf(dir, overrides.out, generate.count, stages.sink.extension);
+  // before any work: a path that cannot be written, or a file in the way, must not cost a generation
+  if (outFile) checkWritable(outFile, '--out');
+  else checkWritable(overrides.out ?? outDir, '--out', { folder: true });
+  const { seed, fileStem } = seedAndStem(experiment.sampler.type, generate, overrides, { outDir, outFile, extension: stages.sink.extension });
+  reportIgnoredOptions(experiment.sampler.type, generate, overrides, log);
   await initBackend(experiment.backend, log);
   // The checkpoint knows which LSTM engine it asks for (see loadCheckpoint); no builder option is read.
   const ckpt = await loadRunCheckpoint(dir, overrides.checkpoint, stages.registry);
@@ -95,13 +104,58 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
       rng: new Rng(seed).fork('generate'),
       outDir,
       outFile,
-      fileStem: overrides.fileStem ?? `${experiment.sampler.type}-${generate.mode}-seed${seed}`,
+      fileStem,
       log,
       force: overrides.force,
+      includePrimer: overrides.includePrimer,
+      ...(overrides.seed === undefined ? { freshSeed: seed } : {}),
     });
-    return { files, checkpoint: ckpt.dir };
+    return { files, checkpoint: ckpt.dir, seed };
   } finally {
     ckpt.model.dispose();
+  }
+}
+
+/** File names say what ran: `<sampler>-<mode>-seed<n>` (`beam-w<width>-seed<n>` under beam search, which draws nothing). */
+export function fileStemOf(samplerType: string, generate: Pick<GenerateSection, 'mode' | 'width'>, seed: number): string {
+  return generate.mode === 'beam' ? `beam-w${generate.width}-seed${seed}` : `${samplerType}-${generate.mode}-seed${seed}`;
+}
+
+/**
+ * A given seed replays exactly (same names: an existing file is refused before any work unless
+ * `force`); without one, a fresh seed whose files do not exist yet, so every call writes a new piece.
+ */
+function seedAndStem(
+  samplerType: string,
+  generate: GenerateSection,
+  o: GenerateOverrides,
+  out: { outDir: string; outFile?: string; extension: string },
+): { seed: number; fileStem: string } {
+  const ext = out.extension.startsWith('.') ? out.extension : `.${out.extension}`;
+  const targets = (stem: string) => (out.outFile ? [out.outFile] : Array.from({ length: generate.count }, (_, i) => path.join(out.outDir, `${stem}-${String(i + 1).padStart(String(generate.count).length, '0')}${ext}`)));
+  const taken = (stem: string) => targets(stem).find((f) => fs.existsSync(f));
+  const stemOf = (seed: number) => o.fileStem ?? fileStemOf(samplerType, generate, seed);
+  if (o.seed !== undefined || out.outFile) {
+    const seed = o.seed ?? randomInt(0, 2 ** 31 - 1);
+    const stem = stemOf(seed);
+    const existing = o.force ? undefined : taken(stem);
+    if (existing) throw new InputError(`${existing} already exists; pass --force to overwrite it or choose another --out`, { file: existing });
+    return { seed, fileStem: stem };
+  }
+  for (;;) {
+    const seed = randomInt(0, 2 ** 31 - 1);
+    const stem = stemOf(seed);
+    if (!taken(stem)) return { seed, fileStem: stem };
+  }
+}
+
+/** Options that have no effect in this generation are named in one line each, never dropped silently. */
+function reportIgnoredOptions(samplerType: string, generate: GenerateSection, o: GenerateOverrides, log: Logger): void {
+  if (generate.mode === 'beam' && samplerType !== 'argmax') {
+    log.info(`mode beam keeps the ${generate.width} most likely continuations and draws nothing: sampler ${samplerType} is not used (only its repetitionPenalty, if set)`);
+  }
+  if (o.width !== undefined && generate.mode !== 'beam') {
+    log.warn(`--width ${o.width} is ignored: it is the beam width, used only with --mode beam (this generation runs mode ${generate.mode})`);
   }
 }
 

@@ -28,6 +28,10 @@ export interface GeneratePiecesOptions {
   fileStem?: string;
   log: Logger;
   force?: boolean;
+  /** Write each piece's primer before its continuation. */
+  includePrimer?: boolean;
+  /** A seed chosen for this call (not given by the user): printed so the pieces can be replayed. */
+  freshSeed?: number;
 }
 
 /** Pieces are generated this many at a time in one batch: larger batches gain little and cost memory. */
@@ -76,7 +80,8 @@ export async function generatePieces(o: GeneratePiecesOptions): Promise<string[]
   }
   const seconds = (Date.now() - started) / 1000;
   const notes = generate.count * generate.length;
-  log.info(`generated ${generate.count} × ${generate.length} tokens (${generate.mode}) in ${seconds.toFixed(1)} s, ${((seconds * 1000) / notes).toFixed(2)} ms/note`);
+  const replay = o.freshSeed === undefined ? '' : `; seed ${o.freshSeed} (replay with --seed ${o.freshSeed})`;
+  log.info(`generated ${generate.count} × ${generate.length} tokens (${generate.mode}) in ${seconds.toFixed(1)} s, ${((seconds * 1000) / notes).toFixed(2)} ms/note${replay}`);
   const files: string[] = [];
   const primerFile = typeof generate.primer === 'string' && generate.primer !== 'random-window' ? generate.primer : undefined;
   const stem = o.fileStem ?? 'sample';
@@ -85,9 +90,10 @@ export async function generatePieces(o: GeneratePiecesOptions): Promise<string[]
   for (let i = 0; i < generate.count; i++) {
     const file = o.outFile ?? path.join(o.outDir, `${stem}-${String(i + 1).padStart(width, '0')}${ext}`);
     // rhythm encoders hand the sink timed events (onsets, durations, velocities)
-    const timed = encoder.toEvents?.(generated[i]);
+    const ids = o.includePrimer ? [...primers[i], ...generated[i]] : generated[i];
+    const timed = encoder.toEvents?.(ids);
     if (timed && timed.invalid > 0) log.warn(`${path.basename(file)}: ${timed.invalid} generated events were impossible (zero duration, note-off without note-on, ...) and were fixed`);
-    files.push(await o.sink.write(encoder.decode(generated[i]), file, { force: o.force, ...(timed ? { events: timed.events } : {}), ...(primerFile ? { primerFile } : {}) }));
+    files.push(await o.sink.write(encoder.decode(ids), file, { force: o.force, ...(timed ? { events: timed.events } : {}), ...(primerFile ? { primerFile } : {}) }));
   }
   return files;
 }

@@ -1,5 +1,6 @@
 import type { RegisterCommand } from '../command-kit';
 import { registerBench } from './bench';
+import { registerCache } from './cache';
 import { registerEvaluate } from './evaluate';
 import { registerGenerate } from './generate';
 import { registerNotes } from './notes';
@@ -17,5 +18,6 @@ export const commands: RegisterCommand[] = [
   registerEvaluate,
   registerReport,
   registerStages,
+  registerCache,
   registerBench,
 ];

@@ -1,9 +1,10 @@
 
+import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { Container } from 'inversify';
-import { ConfigError, InputError, NoteSource, Rng, SkippedFile, StageFactory, StageRegistry, writeFileAtomic } from '@piano-lstm/core';
+import { ConfigError, InputError, isNamedCorpus, NoteSource, plural, Rng, SkippedFile, StageFactory, StageRegistry, writeFileAtomic } from '@piano-lstm/core';
 import { Music21NoteSource, emptyFilesSummary, midiIoModule } from '@piano-lstm/midi-io';
-import { collect, consoleLogger, defaultCacheDir } from '../app';
+import { cacheDir, collect, consoleLogger } from '../app';
 import type { CommandKit } from '../command-kit';
 import { createContainer } from '../container';
 
@@ -29,12 +30,13 @@ export function registerNotes(program: Command, kit: CommandKit): void {
     .option('--force', 'overwrite --out if it exists')
     .action(
       kit.action(async (paths: string[], opts: NotesOptions) => {
+        requireInputPaths(paths);
         const log = consoleLogger(kit.io, kit.verbose());
         const result = await notes(paths, opts, log);
         const json = JSON.stringify(result);
         if (opts.out) {
           writeFileAtomic(opts.out, `${json}\n`, { force: opts.force });
-          log.info(`wrote ${opts.out}: ${result.files.length} files, ${result.skipped.length} skipped`);
+          log.info(`wrote ${opts.out}: ${plural(result.files.length, 'file')}, ${result.skipped.length} skipped`);
         } else kit.io.out(json);
         return result.files.length > 0 ? 0 : 1;
       }),
@@ -46,7 +48,7 @@ export async function notes(paths: string[], opts: Pick<NotesOptions, 'source' |
   const registry = registryFor(opts.source);
   const factory = registry.get<NoteSource>('NoteSource', opts.source, '--source');
   const options = factory.parseOptions(sourceOptions(opts.set), 'source.options');
-  const context = { rng: new Rng(0).fork('NoteSource'), log, baseDir: process.cwd(), cacheDir: defaultCacheDir() };
+  const context = { rng: new Rng(0).fork('NoteSource'), log, baseDir: process.cwd(), cacheDir: cacheDir() };
   const source = factory.create(options, context);
   if (source instanceof Music21NoteSource) {
     // every parsed file is listed, empty ones too (the reference's answer for them is [])
@@ -74,6 +76,13 @@ export async function notes(paths: string[], opts: Pick<NotesOptions, 'source' |
   } catch (e) {
     if (e instanceof InputError) return { files: [], skipped: paths.map((p) => ({ path: p, reason: e.message })) };
     throw e;
+  }
+}
+
+/** A path that does not exist is a usage mistake (exit 2), as for evaluate and run; unreadable files inside are only skipped. */
+function requireInputPaths(paths: readonly string[]): void {
+  for (const p of paths) {
+    if (!isNamedCorpus(p) && !fs.existsSync(p)) throw new InputError(`${p}: no such file or folder (give MIDI files, folders of them, or builtin:classical-mini)`, { file: p });
   }
 }
 

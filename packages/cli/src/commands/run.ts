@@ -21,7 +21,7 @@ export function registerRun(program: Command, kit: CommandKit): void {
         // Generate from the best checkpoint, exactly as `generate --run` would, into the run's samples/.
         const { files, checkpoint } = await generateFromRun(
           runDir,
-          { fileStem: 'sample' },
+          { fileStem: 'sample', seed: loaded.experiment.seed },
           {
             experiment: loaded.experiment,
             registry: loaded.registry,

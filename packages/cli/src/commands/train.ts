@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import type { Container } from 'inversify';
-import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, RunFolder, Trainer, describeFsCode, experimentToYaml, type Corpus, type Logger, type Piece } from '@piano-lstm/core';
+import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, RunFolder, Trainer, describeFsCode, experimentToYaml, plural, type Corpus, type Logger, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type TrainJob, type TrainResult } from '@piano-lstm/trainer';
@@ -110,7 +110,7 @@ async function loadCorpus(loaded: LoadedExperiment, stages: Container, log: Logg
   }
   checkVocabulary(loaded, pieces);
   const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
-  log.info(`corpus: ${pieces.length} pieces, ${tokenCount} tokens${corpus.skipped.length ? `, ${corpus.skipped.length} files skipped` : ''}`);
+  log.info(`corpus: ${plural(pieces.length, 'piece')}, ${tokenCount} tokens${corpus.skipped.length ? `, ${plural(corpus.skipped.length, 'file')} skipped` : ''}`);
   return { corpus, pieces };
 }
 

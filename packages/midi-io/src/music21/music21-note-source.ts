@@ -13,6 +13,8 @@ import {
   optionsParser,
   silentLogger,
   writeFileAtomic,
+  plural,
+  defaultCacheDir,
 } from '@piano-lstm/core';
 import { checkPartOption, corpusInputs, emptyFilesSummary, emptyPieceReason, noUsableNotesError, PART_OPTION } from '../corpus-files';
 import { MidiReadError } from '../smf/midi-reader';
@@ -70,7 +72,7 @@ export class Music21NoteSource implements NoteSource {
     }
     for (const s of skipped) this.log.warn(`skipped ${s.path}: ${s.reason}`);
     const tokenCount = pieces.reduce((n, p) => n + p.tokens.length, 0);
-    this.log.info(`parsed ${pieces.length} files (${tokenCount} tokens, ${cached} from cache), skipped ${skipped.length}`);
+    this.log.info(`parsed ${plural(pieces.length, 'file')} (${tokenCount} tokens, ${cached} from cache), skipped ${skipped.length}`);
     const empty = outcomes.filter((o) => !('skip' in o) && o.tokens.length === 0).length;
     const summary = emptyFilesSummary(empty, outcomes.length, emptyFirst);
     if (summary) this.log.warn(summary);
@@ -132,7 +134,7 @@ export class Music21NoteSource implements NoteSource {
   }
 
   private cacheDir(): string {
-    return this.context.cacheDir ?? process.env.PIANO_LSTM_CACHE ?? path.resolve('.piano-lstm-cache');
+    return this.context.cacheDir ?? defaultCacheDir();
   }
 
   private cacheFile(bytes: Uint8Array): string | undefined {

@@ -7,6 +7,8 @@ export interface SeedMidiOptions {
   step: number;
   /** length of every note in quarters (the seed relies on music21's default 1.0) */
   noteLength: number;
+  /** tempo of the written file in quarter notes per minute (the seed: 120); `generate --qpm` sets it */
+  tempo?: number;
 }
 
 const PPQ = 480;
@@ -37,7 +39,7 @@ export function tokenKeys(token: string): number[] {
 export function seedMidiBytes(tokens: readonly string[], options: SeedMidiOptions = { step: 0.5, noteLength: 1 }): Uint8Array {
   const length = Math.round(options.noteLength * PPQ);
   const notes = tokens.flatMap((token, i) => tokenKeys(token).map((key) => ({ tick: Math.round(i * options.step * PPQ), length, key, velocity: VELOCITY })));
-  return writeMidiFile({ ppq: PPQ, bpm: 120, timeSignature: [4, 4], tracks: [{ name: 'Piano', program: 0, notes }] });
+  return writeMidiFile({ ppq: PPQ, bpm: options.tempo ?? 120, timeSignature: [4, 4], tracks: [{ name: 'Piano', program: 0, notes }] });
 }
 
 export class SeedMidiSink implements Sink {
@@ -53,6 +55,7 @@ export class SeedMidiSink implements Sink {
 const SEED_MIDI_OPTIONS = defineOptions({
   step: { type: 'number', default: 0.5, min: 0, minExclusive: true, max: 64, description: 'quarters between consecutive tokens (the seed: 0.5)' },
   noteLength: { type: 'number', default: 1, min: 0, minExclusive: true, max: 64, description: "length of every note in quarters (the seed relies on music21's default 1.0)" },
+  tempo: { type: 'number', min: 1, max: 1000, defaultText: '120', description: 'tempo of the written file in quarter notes per minute (generate --qpm sets it)' },
 });
 
 export const parseSeedMidiOptions = optionsParser(SEED_MIDI_OPTIONS, (o, at): SeedMidiOptions => {

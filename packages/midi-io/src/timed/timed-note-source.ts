@@ -9,6 +9,7 @@ import {
   type StageContext,
   type StageFactory,
   type TimedEvent,
+  plural,
 } from '@piano-lstm/core';
 import { checkPartOption, corpusInputs, emptyPieceReason, noUsableNotesError, PART_OPTION } from '../corpus-files';
 import { MidiReadError } from '../smf/midi-reader';
@@ -52,7 +53,7 @@ export class TimedNoteSource implements NoteSource {
     }
     for (const s of skipped) this.log.warn(`skipped ${s.path}: ${s.reason}`);
     const n = pieces.reduce((a, p) => a + p.tokens.length, 0);
-    this.log.info(`parsed ${pieces.length} files (${n} timed events on a 1/${this.options.grid}-quarter grid), skipped ${skipped.length}`);
+    this.log.info(`parsed ${plural(pieces.length, 'file')} (${n} timed events on a 1/${this.options.grid}-quarter grid), skipped ${skipped.length}`);
     if (zero > 0) this.log.info(`${zero} notes shorter than half a grid step were given one step`);
     if (pieces.length === 0) throw noUsableNotesError(paths, skipped, emptyFirst);
     return { pieces, skipped };
