@@ -10,6 +10,8 @@ export interface Series {
 const W = 640;
 const H = 260;
 const PAD = { left: 52, right: 16, top: 14, bottom: 34 };
+/** Legend in the top right of the plot, wide enough for a run id. */
+const LEGEND_X = W - 290;
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#4b5563'];
 
 /** Loss curves as an SVG line chart with axes, ticks and a legend; one polyline per series. */
@@ -41,8 +43,8 @@ export function lineChart(series: Series[], options: { id?: string; xLabel?: str
     root.append(line);
     for (const [x, y] of pts.length <= 60 ? pts : []) root.append(svg('circle', { cx: sx(x).toFixed(1), cy: sy(y).toFixed(1), r: 2.5, fill: color }));
     const ly = PAD.top + 4 + i * 16;
-    root.append(svg('line', { x1: W - 170, x2: W - 150, y1: ly, y2: ly, stroke: color, 'stroke-width': 2, ...(s.dashed ? { 'stroke-dasharray': '6 4' } : {}) }));
-    root.append(svg('text', { x: W - 145, y: ly + 4, class: 'legend' }, s.label));
+    root.append(svg('line', { x1: LEGEND_X, x2: LEGEND_X + 20, y1: ly, y2: ly, stroke: color, 'stroke-width': 2, ...(s.dashed ? { 'stroke-dasharray': '6 4' } : {}) }));
+    root.append(svg('text', { x: LEGEND_X + 25, y: ly + 4, class: 'legend' }, s.label));
   });
   return root;
 }

@@ -143,8 +143,9 @@ async function selectRun(id: string): Promise<void> {
 /** Two or more runs' curves on one chart: validation loss when a run has it, else training loss. */
 async function renderCompare(): Promise<void> {
   const ids = [...state.compare];
+  compareEl.hidden = ids.length < 2;
   if (ids.length < 2) {
-    compareEl.replaceChildren(el('p', { class: 'muted' }, 'tick two or more runs to overlay their curves'));
+    compareEl.replaceChildren();
     return;
   }
   const series: Series[] = [];
@@ -152,11 +153,12 @@ async function renderCompare(): Promise<void> {
   for (const id of ids) {
     const metrics = await api.metrics(id).catch(() => [] as EpochMetrics[]);
     const key = metrics.some((m) => typeof m.val_loss === 'number') ? 'val_loss' : 'loss';
-    series.push({ label: `${id} ${key}`, points: lossSeries(metrics, key) });
+    series.push({ label: `${id} (${key})`, points: lossSeries(metrics, key) });
     const run = state.runs.find((r) => r.id === id);
     rows.push(el('tr', {}, el('td', {}, id), el('td', {}, String(metrics.length)), el('td', {}, fmt(run?.bestLoss)), el('td', {}, fmt(run?.bestValLoss))));
   }
   compareEl.replaceChildren(
+    el('h3', {}, `Compare ${ids.length} runs`),
     lineChart(series, { id: 'compare-chart', xLabel: 'epoch', yLabel: 'nats/token' }),
     el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'run'), el('th', {}, 'epochs'), el('th', {}, 'best loss'), el('th', {}, 'best val_loss'))), el('tbody', {}, ...rows)),
   );
