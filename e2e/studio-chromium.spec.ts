@@ -136,7 +136,7 @@ describe('piano-lstm serve in headless Chromium', () => {
 
     fs.mkdirSync(artifacts, { recursive: true });
     await page.locator('#generate').screenshot({ path: path.join(artifacts, 'studio-generate.png') });
-    await page.screenshot({ path: path.join(artifacts, 'studio-overview.png'), clip: { x: 0, y: 0, width: 1100, height: 640 } });
+    await page.screenshot({ path: path.join(artifacts, 'studio-overview.png'), clip: { x: 0, y: 0, width: 1100, height: 540 } });
     await page.locator('[data-testid="play"]').click();
     await expect(page.locator('[data-testid="play"]').textContent()).resolves.toContain('Play');
 
@@ -151,5 +151,93 @@ describe('piano-lstm serve in headless Chromium', () => {
 
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it('primes from notes played on the keyboard and from an uploaded MIDI file, as --primer-tokens and --primer do', async () => {
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    const id = path.relative(path.join(workDir, 'runs'), runDir);
+    await page.goto(`${server.url}?run=${encodeURIComponent(id)}`);
+    await page.locator('[data-testid="generate"]').waitFor();
+    await page.fill('#gen-length', '32');
+    await page.fill('#gen-seed', '99');
+
+    // Three single notes, then a chord struck at once.
+    await page.selectOption('#gen-primer', 'keyboard');
+    for (const key of [60, 64, 67]) {
+      await page.locator(`.key[data-key="${key}"]`).click();
+      await page.waitForTimeout(200);
+    }
+    await page.evaluate(() => {
+      for (const key of [60, 64, 67]) document.querySelector(`.key[data-key="${key}"]`)!.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+    });
+    await page.waitForFunction(() => document.querySelector('[data-testid="keyboard-tokens"]')?.textContent === 'C4 E4 G4 0.4.7');
+    const fromKeys = await generateAndDownload(page, 'keys.mid');
+    const cliKeys = path.join(workDir, 'cli-keys.mid');
+    expect(runCli(['generate', '--run', runDir, '--mode', 'stateful', '--seed', '99', '--length', '32', '--primer-tokens', 'C4 E4 G4 0.4.7', '--out', cliKeys]).code).toBe(0);
+    expect(Buffer.compare(fromKeys, fs.readFileSync(cliKeys))).toBe(0);
+
+    // The CLI's own keyboard-primed file as a MIDI primer, parsed by the run's NoteSource on the server.
+    await page.selectOption('#gen-primer', 'midi');
+    await page.setInputFiles('#gen-primer-file', cliKeys);
+    const fromMidi = await generateAndDownload(page, 'midi.mid');
+    const cliMidi = path.join(workDir, 'cli-midi.mid');
+    expect(runCli(['generate', '--run', runDir, '--mode', 'stateful', '--seed', '99', '--length', '32', '--primer', cliKeys, '--out', cliMidi]).code).toBe(0);
+    expect(Buffer.compare(fromMidi, fs.readFileSync(cliMidi))).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  /** Presses generate, waits for the result and returns the downloaded MIDI bytes. */
+  async function generateAndDownload(page: import('playwright-core').Page, name: string): Promise<Buffer> {
+    const before = await page.getAttribute('#gen-result', 'data-ids');
+    await page.locator('[data-testid="generate"]').click();
+    await page.waitForFunction(
+      (prev) => {
+        const ids = document.querySelector('#gen-result')?.getAttribute('data-ids');
+        return (ids && ids !== prev) || /cannot/.test(document.querySelector('#gen-status')?.textContent ?? '');
+      },
+      before,
+      { timeout: 120_000 },
+    );
+    expect(await page.textContent('#gen-status')).not.toMatch(/cannot/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="download-midi"]').click()]);
+    const file = path.join(workDir, name);
+    await download.saveAs(file);
+    return fs.readFileSync(file);
+  }
+});
+
+describe('piano-lstm serve: usage errors', () => {
+  it('names a missing runs folder and a bad port in one line (exit 2)', () => {
+    const missing = runCli(['serve', '--runs', '/nonexistent/runs']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toEqual([expect.stringContaining('runs folder /nonexistent/runs does not exist')]);
+    const port = runCli(['serve', '--port', 'http']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be a whole number from 0');
+  });
+
+  it('warns in one line when bound beyond loopback', async () => {
+    const dir = tempDir('piano-lstm-studio-host-');
+    const child = spawn(process.execPath, [bin, 'serve', '--runs', dir, '--port', '0', '--host', '0.0.0.0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const err = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        child.stderr!.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('studio: serving')) resolve(text);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${text}`)));
+      });
+      expect(err.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringContaining('serving on 0.0.0.0: anyone who can reach this address can read your runs')]);
+    } finally {
+      child.kill('SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
