@@ -192,6 +192,34 @@ describe('piano-lstm serve in headless Chromium', () => {
     await page.close();
   });
 
+  it('follows a training run live: status and curves update from metrics.jsonl', async () => {
+    const live = path.join(workDir, 'runs', 'live', '20250101-000000');
+    fs.mkdirSync(path.join(live, '.lock'), { recursive: true });
+    fs.writeFileSync(path.join(live, 'config.yaml'), 'name: live\nseed: 1\n');
+    const metrics = path.join(live, 'metrics.jsonl');
+    fs.writeFileSync(metrics, '{"epoch":1,"loss":4.1,"val_loss":4.3}\n{"epoch":2,"loss":3.9,"val_loss":4.0}\n');
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}?run=live%2F20250101-000000`);
+    const item = page.locator('[data-testid="run-list"] li', { has: page.locator('button[data-run="live/20250101-000000"]') });
+    await expect(item.getAttribute('data-status')).resolves.toBe('training');
+    const points = () => page.$$eval('#loss-chart polyline.series', (els) => els.map((e) => (e.getAttribute('points') ?? '').trim().split(/\s+/).length));
+    await page.locator('#loss-chart polyline.series').first().waitFor();
+    await expect(points()).resolves.toEqual([2, 2]);
+    // the trainer appends an epoch (first half of the line, then the rest), then finishes
+    fs.appendFileSync(metrics, '{"epoch":3,"loss":3.7,');
+    await page.waitForTimeout(3500);
+    fs.appendFileSync(metrics, '"val_loss":3.8}\n');
+    await page.waitForFunction(() => (document.querySelector('#loss-chart polyline.series')?.getAttribute('points') ?? '').trim().split(/\s+/).length === 3, undefined, { timeout: 15_000 });
+    fs.rmSync(path.join(live, '.lock'), { recursive: true });
+    fs.writeFileSync(path.join(live, 'evaluation.json'), '{}');
+    await page.waitForFunction(() => document.querySelector('li[data-status] button[data-run="live/20250101-000000"]')?.closest('li')?.getAttribute('data-status') === 'done', undefined, { timeout: 15_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+    fs.rmSync(path.join(workDir, 'runs', 'live'), { recursive: true, force: true });
+  });
+
   /** Presses generate, waits for the result and returns the downloaded MIDI bytes. */
   async function generateAndDownload(page: import('playwright-core').Page, name: string): Promise<Buffer> {
     const before = await page.getAttribute('#gen-result', 'data-ids');

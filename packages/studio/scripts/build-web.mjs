@@ -1,3 +1,4 @@
+/* global console, process */
 // Bundles the studio page into dist/web: index.html, app.css, app.js (the page, tfjs and the shared
 // package code from source) and tfjs' wasm binaries, so the page works offline from the studio server.
 import * as esbuild from 'esbuild';

@@ -24,106 +24,119 @@ function labelled(text: string, control: HTMLElement, attrs: Record<string, stri
   return el('label', attrs, el('span', {}, text), control);
 }
 
+interface Controls {
+  element: HTMLElement;
+  checkpoint: HTMLSelectElement;
+  sampler: HTMLSelectElement;
+  inputs: Record<'t' | 'k' | 'p', HTMLInputElement>;
+  length: HTMLInputElement;
+  seed: HTMLInputElement;
+  mode: HTMLSelectElement;
+  primerKind: HTMLSelectElement;
+  midiFile: HTMLInputElement;
+  keyboard: PrimerKeyboard;
+}
+
 /** The generate panel of one run: controls, the in-browser model, the result with roll, play and download. */
 export function generatePanel(run: RunDetails, player: Player): HTMLElement {
-  const config = run.config;
-  const sampler = section(config, 'sampler');
-  const gen = (config?.generate ?? {}) as { length?: number };
-  const runSeed = typeof config?.seed === 'number' ? config.seed : 0;
-
-  const checkpoint = el('select', { id: 'gen-checkpoint' }, ...run.checkpoints.map((c) => el('option', { value: c, selected: c === run.best }, c === run.best ? `${c} (best)` : c)));
-  const samplerSelect = el('select', { id: 'gen-sampler' }, ...SAMPLERS.map((s) => el('option', { value: s, selected: s === (sampler.type ?? 'argmax') }, s)));
-  const fromRun = (k: 't' | 'k' | 'p'): number => (typeof sampler.options?.[k] === 'number' ? (sampler.options[k] as number) : DEFAULTS[k]);
-  const inputs = {
-    t: el('input', { id: 'gen-t', type: 'number', min: 0, max: 100, step: 0.05, value: fromRun('t') }),
-    k: el('input', { id: 'gen-k', type: 'number', min: 1, step: 1, value: fromRun('k') }),
-    p: el('input', { id: 'gen-p', type: 'number', min: 0.01, max: 1, step: 0.01, value: fromRun('p') }),
-  };
-  const fieldLabels = {
-    t: labelled('temperature t', inputs.t),
-    k: labelled('top k', inputs.k),
-    p: labelled('top p', inputs.p),
-  };
-  const length = el('input', { id: 'gen-length', type: 'number', min: 1, max: 5000, step: 1, value: gen.length ?? 200 });
-  const seed = el('input', { id: 'gen-seed', type: 'number', min: 0, max: 2 ** 31 - 1, step: 1, value: runSeed });
-  const dice = el('button', { type: 'button', title: 'a fresh random seed' }, 'New seed');
-  dice.addEventListener('click', () => (seed.value = String(Math.floor(Math.random() * 2 ** 31))));
-  const mode = el('select', { id: 'gen-mode' }, el('option', { value: 'stateful', selected: true }, 'stateful'), el('option', { value: 'window' }, 'window'));
-
-  const primerKind = el('select', { id: 'gen-primer' }, el('option', { value: 'random-window' }, 'a training window (from the seed)'), el('option', { value: 'midi' }, 'a MIDI file'), el('option', { value: 'keyboard' }, 'notes I play'));
-  const midiFile = el('input', { id: 'gen-primer-file', type: 'file', accept: '.mid,.midi,audio/midi' });
-  const keyboard = new PrimerKeyboard((key) => void player.preview(key));
-  const midiRow = labelled('MIDI primer', midiFile, { class: 'primer-midi' });
-
-  const showFields = () => {
-    for (const k of ['t', 'k', 'p'] as const) fieldLabels[k].hidden = !FIELDS[samplerSelect.value].includes(k);
-    midiRow.hidden = primerKind.value !== 'midi';
-    keyboard.element.hidden = primerKind.value !== 'keyboard';
-  };
-  samplerSelect.addEventListener('change', showFields);
-  primerKind.addEventListener('change', showFields);
-
+  const controls = buildControls(run, player);
   const button = el('button', { type: 'button', class: 'primary', 'data-testid': 'generate', disabled: run.checkpoints.length === 0 }, 'Generate');
   const status = el('p', { class: 'status', id: 'gen-status', role: 'status' }, run.checkpoints.length ? '' : 'this run has no checkpoint yet');
   const result = el('div', { id: 'gen-result', class: 'result' });
-
-  let loaded: LoadedModel | undefined;
+  const cache: { loaded?: LoadedModel } = {};
   button.addEventListener('click', () => {
-    void (async () => {
-      button.disabled = true;
-      result.replaceChildren();
-      result.removeAttribute('data-tokens');
-      const warnings: string[] = [];
-      const log = { info: () => undefined, debug: () => undefined, warn: (m: string) => warnings.push(m) };
-      try {
-        status.textContent = 'starting tfjs…';
-        const backend = await initBackend();
-        if (!loaded || loaded.checkpoint !== checkpoint.value || loaded.runId !== run.id) {
-          loaded?.model.dispose();
-          status.textContent = `loading ${checkpoint.value}…`;
-          loaded = await loadModel(run.id, checkpoint.value);
-        }
-        status.textContent = 'reading the primer…';
-        const primer = await primerOf(primerKind.value, run.id, midiFile, keyboard);
-        status.textContent = `generating on ${backend}…`;
-        const out = await generate({
-          loaded,
-          sampler: samplerChoice(samplerSelect.value, sampler, inputs),
-          primer,
-          length: wholeNumber(length, 'length', 1),
-          seed: wholeNumber(seed, 'seed', 0),
-          mode: mode.value as 'stateful' | 'window',
-          sink: (section(config, 'sink').type ? section(config, 'sink') : { type: 'seed-midi' }) as { type: string },
-          log,
-        });
-        showResult(result, out, { seed: seed.value, sampler: samplerSelect.value, runName: run.name }, player);
-        status.textContent = `${out.tokens.length} tokens in ${(out.ms / 1000).toFixed(1)} s on ${backend} (${checkpoint.value}, seed ${seed.value})${warnings.length ? ` — ${warnings.join('; ')}` : ''}`;
-      } catch (e) {
-        status.textContent = `cannot generate: ${(e as Error).message}`;
+    button.disabled = true;
+    runGeneration(run, controls, player, { status, result }, cache)
+      .catch((e: Error) => {
+        status.textContent = `cannot generate: ${e.message}`;
         status.classList.add('error');
         setTimeout(() => status.classList.remove('error'), 4000);
-      } finally {
-        button.disabled = false;
-      }
-    })();
+      })
+      .finally(() => (button.disabled = false));
   });
+  return el('section', { id: 'generate', class: 'panel' }, el('h3', {}, 'Generate in the browser'), controls.element, controls.keyboard.element, el('div', { class: 'row' }, button, status), result);
+}
 
-  const controls = el(
-    'div',
-    { class: 'controls' },
-    labelled('checkpoint', checkpoint),
-    labelled('sampler', samplerSelect),
+/** The controls, starting from the run's own settings (sampler section, generate.length, seed). */
+function buildControls(run: RunDetails, player: Player): Controls {
+  const sampler = section(run.config, 'sampler');
+  const gen = (run.config?.generate ?? {}) as { length?: number };
+  const runSeed = typeof run.config?.seed === 'number' ? run.config.seed : 0;
+  const fromRun = (k: 't' | 'k' | 'p'): number => (typeof sampler.options?.[k] === 'number' ? (sampler.options[k] as number) : DEFAULTS[k]);
+  const c: Controls = {
+    element: el('div', { class: 'controls' }),
+    checkpoint: el('select', { id: 'gen-checkpoint' }, ...run.checkpoints.map((n) => el('option', { value: n, selected: n === run.best }, n === run.best ? `${n} (best)` : n))),
+    sampler: el('select', { id: 'gen-sampler' }, ...SAMPLERS.map((s) => el('option', { value: s, selected: s === (sampler.type ?? 'argmax') }, s))),
+    inputs: {
+      t: el('input', { id: 'gen-t', type: 'number', min: 0, max: 100, step: 0.05, value: fromRun('t') }),
+      k: el('input', { id: 'gen-k', type: 'number', min: 1, step: 1, value: fromRun('k') }),
+      p: el('input', { id: 'gen-p', type: 'number', min: 0.01, max: 1, step: 0.01, value: fromRun('p') }),
+    },
+    length: el('input', { id: 'gen-length', type: 'number', min: 1, max: 5000, step: 1, value: gen.length ?? 200 }),
+    seed: el('input', { id: 'gen-seed', type: 'number', min: 0, max: 2 ** 31 - 1, step: 1, value: runSeed }),
+    mode: el('select', { id: 'gen-mode' }, el('option', { value: 'stateful', selected: true }, 'stateful'), el('option', { value: 'window' }, 'window')),
+    primerKind: el('select', { id: 'gen-primer' }, el('option', { value: 'random-window' }, 'a training window (from the seed)'), el('option', { value: 'midi' }, 'a MIDI file'), el('option', { value: 'keyboard' }, 'notes I play')),
+    midiFile: el('input', { id: 'gen-primer-file', type: 'file', accept: '.mid,.midi,audio/midi' }),
+    keyboard: new PrimerKeyboard((key) => void player.preview(key)),
+  };
+  const fieldLabels = { t: labelled('temperature t', c.inputs.t), k: labelled('top k', c.inputs.k), p: labelled('top p', c.inputs.p) };
+  const dice = el('button', { type: 'button', title: 'a fresh random seed' }, 'New seed');
+  dice.addEventListener('click', () => (c.seed.value = String(Math.floor(Math.random() * 2 ** 31))));
+  const midiRow = labelled('MIDI primer', c.midiFile, { class: 'primer-midi' });
+  const showFields = () => {
+    for (const k of ['t', 'k', 'p'] as const) fieldLabels[k].hidden = !FIELDS[c.sampler.value].includes(k);
+    midiRow.hidden = c.primerKind.value !== 'midi';
+    c.keyboard.element.hidden = c.primerKind.value !== 'keyboard';
+  };
+  c.sampler.addEventListener('change', showFields);
+  c.primerKind.addEventListener('change', showFields);
+  c.element.append(
+    labelled('checkpoint', c.checkpoint),
+    labelled('sampler', c.sampler),
     fieldLabels.t,
     fieldLabels.k,
     fieldLabels.p,
-    labelled('length (tokens)', length),
-    el('label', {}, el('span', {}, 'seed'), el('span', { class: 'row' }, seed, dice)),
-    labelled('mode', mode),
-    labelled('primer', primerKind),
+    labelled('length (tokens)', c.length),
+    el('label', {}, el('span', {}, 'seed'), el('span', { class: 'row' }, c.seed, dice)),
+    labelled('mode', c.mode),
+    labelled('primer', c.primerKind),
     midiRow,
   );
   showFields();
-  return el('section', { id: 'generate', class: 'panel' }, el('h3', {}, 'Generate in the browser'), controls, keyboard.element, el('div', { class: 'row' }, button, status), result);
+  return c;
+}
+
+/** One press of Generate: load the checkpoint (once), read the primer, generate, show the result. */
+async function runGeneration(run: RunDetails, c: Controls, player: Player, out: { status: HTMLElement; result: HTMLElement }, cache: { loaded?: LoadedModel }): Promise<void> {
+  const { status, result } = out;
+  result.replaceChildren();
+  result.removeAttribute('data-tokens');
+  const warnings: string[] = [];
+  const log = { info: () => undefined, debug: () => undefined, warn: (m: string) => warnings.push(m) };
+  status.textContent = 'starting tfjs…';
+  const backend = await initBackend();
+  if (!cache.loaded || cache.loaded.checkpoint !== c.checkpoint.value || cache.loaded.runId !== run.id) {
+    cache.loaded?.model.dispose();
+    cache.loaded = undefined;
+    status.textContent = `loading ${c.checkpoint.value}…`;
+    cache.loaded = await loadModel(run.id, c.checkpoint.value);
+  }
+  status.textContent = 'reading the primer…';
+  const primer = await primerOf(c.primerKind.value, run.id, c.midiFile, c.keyboard);
+  status.textContent = `generating on ${backend}…`;
+  const sink = section(run.config, 'sink');
+  const generated = await generate({
+    loaded: cache.loaded,
+    sampler: samplerChoice(c.sampler.value, section(run.config, 'sampler'), c.inputs),
+    primer,
+    length: wholeNumber(c.length, 'length', 1),
+    seed: wholeNumber(c.seed, 'seed', 0),
+    mode: c.mode.value as 'stateful' | 'window',
+    sink: { type: sink.type ?? 'seed-midi', options: sink.options },
+    log,
+  });
+  showResult(result, generated, { seed: c.seed.value, sampler: c.sampler.value, runName: run.name }, player);
+  status.textContent = `${generated.tokens.length} tokens in ${(generated.ms / 1000).toFixed(1)} s on ${backend} (${c.checkpoint.value}, seed ${c.seed.value})${warnings.length ? ` — ${warnings.join('; ')}` : ''}`;
 }
 
 function wholeNumber(input: HTMLInputElement, name: string, min: number): number {
