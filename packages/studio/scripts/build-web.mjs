@@ -43,8 +43,6 @@ const result = await esbuild.build({
   alias,
   plugins: [nodeStub],
   define: { 'process.env.NODE_ENV': '"production"' },
-  // inversify's decorators need the metadata API the CLI gets from reflect-metadata
-  inject: [require.resolve('reflect-metadata')],
   tsconfig: path.join(pkg, 'tsconfig.web.json'),
   logLevel: 'warning',
   metafile: true,
