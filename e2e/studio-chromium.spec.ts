@@ -12,8 +12,8 @@ const SEED = 1234;
 const LENGTH = 64;
 
 /** A tiny quickstart run (one epoch, one small LSTM): a few seconds. */
-function trainTiny(runs: string, epochs: number): string {
-  const r = runCli(['train', 'configs/quickstart.yaml', '--runs', runs, '--set', `trainer.options.epochs=${epochs}`, '--set', 'model.options.layers=[32]']);
+function trainTiny(runs: string, epochs: number, config = 'configs/quickstart.yaml'): string {
+  const r = runCli(['train', config, '--runs', runs, '--set', `trainer.options.epochs=${epochs}`, '--set', 'model.options.layers=[32]']);
   expect(r.code).toBe(0);
   const m = /run folder: (.+)/.exec(r.stdout);
   expect(m).not.toBeNull();
@@ -189,6 +189,26 @@ describe('piano-lstm serve in headless Chromium', () => {
     expect(runCli(['generate', '--run', runDir, '--mode', 'stateful', '--seed', '99', '--length', '32', '--primer', cliKeys, '--out', cliMidi]).code).toBe(0);
     expect(Buffer.compare(fromMidi, fs.readFileSync(cliMidi))).toBe(0);
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('runs a rhythm (multi-head, timed-midi) checkpoint in the browser with the same result as the CLI', async () => {
+    const rhythm = trainTiny(path.join(workDir, 'runs', 'rhythm'), 1, 'configs/quickstart-rhythm.yaml');
+    const cliMid = path.join(workDir, 'cli-rhythm.mid');
+    expect(runCli(['generate', '--run', rhythm, '--mode', 'stateful', '--seed', '5', '--length', '48', '--out', cliMid]).code).toBe(0);
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}?run=${encodeURIComponent(path.relative(path.join(workDir, 'runs'), rhythm))}`);
+    await page.locator('[data-testid="generate"]').waitFor();
+    await page.fill('#gen-length', '48');
+    await page.fill('#gen-seed', '5');
+    const bytes = await generateAndDownload(page, 'rhythm.mid');
+    expect(Buffer.compare(bytes, fs.readFileSync(cliMid))).toBe(0);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
