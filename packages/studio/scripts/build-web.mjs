@@ -13,12 +13,14 @@ const packages = path.resolve(pkg, '..');
 const out = path.join(pkg, 'dist', 'web');
 const require = createRequire(import.meta.url);
 
-// Node built-ins reached by shared modules only on Node paths (file primers, atomic writes): the
-// page never calls them, so they bundle as an object whose every use throws a clear error.
+// Node built-ins and Node-only packages reached by shared modules only on Node paths (file primers,
+// atomic writes, tfjs-node, the native LSTM addon): the page never calls them, so they bundle as an
+// object whose every use throws a clear error.
+const NODE_ONLY = /^((node:)?(fs|path|os|crypto|child_process|worker_threads|url|util)|@tensorflow\/tfjs-node|@piano-lstm\/native-lstm)$/;
 const nodeStub = {
   name: 'node-builtins',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?(fs|path|os|crypto|child_process|worker_threads|url)$/ }, (a) => ({ path: a.path, namespace: 'node-stub' }));
+    build.onResolve({ filter: NODE_ONLY }, (a) => ({ path: a.path, namespace: 'node-stub' }));
     build.onLoad({ filter: /.*/, namespace: 'node-stub' }, (a) => ({
       contents: `module.exports = new Proxy({}, { get(_t, k) { if (k === '__esModule') return false; return () => { throw new Error(${JSON.stringify(a.path)} + '.' + String(k) + ' is not available in the browser'); }; } });`,
       loader: 'js',
