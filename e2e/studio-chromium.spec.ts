@@ -74,6 +74,10 @@ describe('piano-lstm serve in headless Chromium', () => {
     const cli = runCli(['generate', '--run', runDir, '--mode', 'stateful', '--seed', String(SEED), '--length', String(LENGTH), '--out', cliMid]);
     expect(cli.code).toBe(0);
 
+    // a sample in the run folder, as `run` leaves them
+    fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
+    fs.copyFileSync(cliMid, path.join(runDir, 'samples', 'sample-1.mid'));
+
     const page = await browser.context.newPage();
     const problems: string[] = [];
     const origin = new URL(server.url).origin;
@@ -110,6 +114,9 @@ describe('piano-lstm serve in headless Chromium', () => {
     const cliSteps = Array.from({ length: LENGTH }, (_, i) => cliNotes.filter((n) => Math.abs(n.onset - i * 0.5) < 1e-6).map((n) => n.pitch).sort((a, b) => a - b));
     expect(tokens.map((t) => [...tokenKeys(t)].sort((a, b) => a - b))).toEqual(cliSteps);
 
+    const sampleRoll = page.locator('svg.roll[data-sample="samples/sample-1.mid"]');
+    await sampleRoll.waitFor();
+    await expect(sampleRoll.locator('rect.note').count()).resolves.toBe(cliNotes.length);
     const roll = page.locator('[data-testid="piano-roll"]');
     await expect(roll.locator('rect.note').count()).resolves.toBe(cliNotes.length);
 
