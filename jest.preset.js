@@ -8,9 +8,9 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.spec.base.json') }],
   },
   moduleNameMapper: {
-    '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm)$': path.join(root, 'packages/$1/src/index.ts'),
+    '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm|studio|keras|sweep)$': path.join(root, 'packages/$1/src/index.ts'),
     // Subpath exports (`@piano-lstm/model/bench`) are `src/<name>.ts`.
-    '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm)/([a-z-]+)$': path.join(root, 'packages/$1/src/$2.ts'),
+    '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm|studio|keras|sweep)/([a-z-]+)$': path.join(root, 'packages/$1/src/$2.ts'),
   },
   setupFiles: [path.join(root, 'jest.setup.js')],
   testMatch: ['**/*.spec.ts'],

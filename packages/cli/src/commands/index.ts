@@ -6,6 +6,7 @@ import { registerGenerate } from './generate';
 import { registerNotes } from './notes';
 import { registerReport } from './report';
 import { registerRun } from './run';
+import { registerServe } from './serve';
 import { registerStages } from './stages';
 import { registerTrain } from './train';
 
@@ -17,6 +18,7 @@ export const commands: RegisterCommand[] = [
   registerGenerate,
   registerEvaluate,
   registerReport,
+  registerServe,
   registerStages,
   registerCache,
   registerBench,
