@@ -144,6 +144,26 @@ export function startRunFolder(experiment: Experiment, runsRoot: string | undefi
 }
 
 /**
+ * `--run-dir`: the run folder at exactly this path (a sweep's trial), created when missing. One that
+ * already holds a checkpoint is refused: continuing it is `--resume`'s job.
+ */
+export function useRunFolder(experiment: Experiment, dir: string, io: Output = stdio): string {
+  const abs = path.resolve(dir);
+  try {
+    fs.mkdirSync(abs, { recursive: true });
+  } catch (e) {
+    throw unwritable(abs, e);
+  }
+  lockRunFolder(abs);
+  if (fs.existsSync(path.join(abs, 'latest'))) throw new InputError(`run folder ${dir} already holds a checkpoint; continue it with --resume ${dir}`);
+  // a start that died before its first checkpoint leaves epoch lines that would be counted twice
+  fs.rmSync(path.join(abs, 'metrics.jsonl'), { force: true });
+  io.out(`run folder: ${abs}`);
+  writeFileAtomic(path.join(abs, 'config.yaml'), experimentToYaml(experiment), { force: true });
+  return abs;
+}
+
+/**
  * Checks a run folder exists and holds a config, for `--resume` and `generate --run`. With `lock`
  * (a writer: --resume), takes the folder's lock, so a second writer stops here with one line.
  */

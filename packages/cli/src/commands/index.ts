@@ -1,12 +1,15 @@
 import type { RegisterCommand } from '../command-kit';
 import { registerBench } from './bench';
+import { registerCompare } from './compare';
 import { registerEvaluate } from './evaluate';
 import { registerGenerate } from './generate';
 import { registerNotes } from './notes';
 import { registerReport } from './report';
 import { registerRun } from './run';
 import { registerStages } from './stages';
+import { registerSweep } from './sweep';
 import { registerTrain } from './train';
+import { registerWorker } from './worker';
 
 /** Every sub-command, in the order `--help` lists them. */
 export const commands: RegisterCommand[] = [
@@ -16,6 +19,9 @@ export const commands: RegisterCommand[] = [
   registerGenerate,
   registerEvaluate,
   registerReport,
+  registerSweep,
+  registerWorker,
+  registerCompare,
   registerStages,
   registerBench,
 ];

@@ -1,18 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError, describeFsCode, experimentToYaml, writeFileAtomic, type Corpus, type Encoder, type Logger, type ModelBuilder, type NoteSource, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type EncoderSpec, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type Trainer, type TrainResult } from '@piano-lstm/trainer';
-import { checkFreeSpace, checkSourcePaths, checkVocabulary, collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { checkFreeSpace, checkSourcePaths, checkVocabulary, collect, consoleLogger, createStage, loadExperiment, requireRunFolder, stageContext, startRunFolder, stdio, useRunFolder, type LoadedExperiment, type Output } from '../app';
 import type { CommandKit } from '../command-kit';
 
 export interface TrainCommandOptions {
   set: string[];
   resume?: string;
   runs?: string;
+  /** Internal (sweeps): the run folder at exactly this path. */
+  runDir?: string;
 }
 
 export interface TrainedRun {
@@ -31,6 +33,7 @@ export function registerTrain(program: Command, kit: CommandKit): void {
     .option('--set <key=value>', 'override a config key, e.g. trainer.options.epochs=5 (repeatable)', collect, [])
     .option('--resume <runDir>', 'continue the run in this folder from its newest checkpoint')
     .option('--runs <dir>', 'where run folders are created (default ./runs)')
+    .addOption(runDirOption())
     .action(
       kit.action(async (config: string | undefined, opts: TrainCommandOptions) => {
         const run = await trainFromConfig(config, opts, 'train', kit.io, kit.verbose());
@@ -41,8 +44,14 @@ export function registerTrain(program: Command, kit: CommandKit): void {
     );
 }
 
+/** Internal, for sweeps: train into exactly this folder (hidden from --help). */
+export function runDirOption(): Option {
+  return new Option('--run-dir <path>', 'use exactly this run folder (sweeps use it for trial-NNN)').hideHelp();
+}
+
 /** Shared by `train` and `run`: config → run folder → corpus → trained checkpoints. */
 export async function trainFromConfig(config: string | undefined, opts: TrainCommandOptions, command: 'train' | 'run', io: Output = stdio, verbose = false): Promise<TrainedRun> {
+  if (opts.resume && opts.runDir) throw new InputError('--run-dir and --resume exclude each other (--resume continues the folder it names)');
   const resumeDir = opts.resume ? requireRunFolder(opts.resume, { lock: true }) : undefined;
   const configFile = config ?? (resumeDir ? path.join(resumeDir, 'config.yaml') : undefined);
   if (!configFile) throw new InputError(`${command} needs a config file, e.g. piano-lstm ${command} configs/quickstart.yaml (or --resume <runDir>)`);
@@ -58,7 +67,7 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
     io.out(`run folder: ${runDir}`);
     writeFileAtomic(path.join(runDir, 'config.yaml'), experimentToYaml(experiment), { force: true });
   } else {
-    runDir = startRunFolder(experiment, opts.runs, io);
+    runDir = opts.runDir ? useRunFolder(experiment, opts.runDir, io) : startRunFolder(experiment, opts.runs, io);
   }
   writeFileAtomic(path.join(runDir, 'backend'), `${backend.name}\n`, { force: true });
 
