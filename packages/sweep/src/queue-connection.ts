@@ -62,13 +62,15 @@ export async function connectRedis(url: string): Promise<RedisClient> {
   checkQueueUrl(url);
   const { Redis } = await import('ioredis');
   const client = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => undefined); // reported below, once
+  let cause: NodeJS.ErrnoException | undefined;
+  client.on('error', (e: NodeJS.ErrnoException) => (cause ??= e)); // reported below, once
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
     client.disconnect();
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0];
+    const err = cause ?? (e as NodeJS.ErrnoException);
+    const why = err.code ?? err.message.split('\n')[0];
     throw new PianoLstmError(
       `cannot connect to Redis at ${redactUrl(url)} (${why}); start one with 'apt-get install redis-server' (Debian/Ubuntu) or 'docker run -d -p 6379:6379 redis:7' (the official image), or fix --queue`,
     );
