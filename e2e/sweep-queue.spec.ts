@@ -68,13 +68,14 @@ describe('sweep over a BullMQ queue (real Redis)', () => {
     redis?.kill('SIGKILL');
   });
 
+  // stride 4: a quarter of the quickstart's windows, so an epoch takes about a second
   const sweepFile = (name: string, layers: number[], lrs: number[]) => {
     const file = path.join(dir, `${name}.yaml`);
     fs.writeFileSync(
       file,
       `name: ${name}
 base: ${path.join(repoRoot, 'configs', 'quickstart.yaml')}
-set: { trainer.options.epochs: 3, trainer.options.earlyStopping: null, generate.length: 16 }
+set: { trainer.options.epochs: 3, trainer.options.earlyStopping: null, encoder.options.stride: 4, generate.length: 16 }
 grid:
   model.options.layers: { values: [${layers.map((l) => `[${l}]`).join(', ')}] }
   model.options.learningRate: { values: [${lrs.join(', ')}] }
