@@ -33,6 +33,7 @@ export function renderComparison(c: Comparison, o: { title: string; outFile: str
 <link rel="icon" href="data:,">
 <title>${esc(o.title)}</title>
 <style>${REPORT_CSS}
+td.num { white-space: nowrap; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 </style>
 </head>
@@ -58,7 +59,9 @@ function keySections(c: Comparison): string {
   if (!c.keys.length) return '';
   const charts = c.keys
     .map((k, j) => {
-      const points: ScatterPoint[] = c.rows.flatMap((r, i) => {
+      // categories in trial order (rows are in objective order), so the axis reads like the sweep file
+      const inTrialOrder = c.rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.run.localeCompare(b.r.run, 'en', { numeric: true }));
+      const points: ScatterPoint[] = inTrialOrder.flatMap(({ r, i }) => {
         const v = r.values[k];
         if (!r.objective || v === null || v === undefined) return [];
         return [{ x: typeof v === 'number' ? v : formatValue(v), y: r.objective.value, label: `${r.run} (${k}=${formatValue(v)})`, color: colorOf(i) }];

@@ -40,7 +40,7 @@ interface Source {
 }
 
 /** One row per run (a sweep folder gives one per trial), sorted by the objective, best first. */
-export function compareFolders(folders: readonly string[], cwd = process.cwd()): Comparison {
+export function compareFolders(folders: readonly string[], cwd = process.cwd(), options: { trialIds?: boolean } = {}): Comparison {
   if (!folders.length) throw new InputError('compare needs run or sweep folders, e.g. piano-lstm compare runs/sweep-quickstart/<stamp>');
   const sources: Source[] = [];
   const setKeys: string[] = [];
@@ -53,7 +53,7 @@ export function compareFolders(folders: readonly string[], cwd = process.cwd()):
       for (const t of s.trials) {
         for (const k of Object.keys(t.set)) if (!setKeys.includes(k)) setKeys.push(k);
         const runDir = path.join(dir, t.runDir);
-        sources.push({ dir: runDir, label: `${s.name}/${t.id}`, status: t.status, set: t.set, run: isRun(runDir) ? readRun(runDir) : null });
+        sources.push({ dir: runDir, label: options.trialIds ? t.id : `${s.name}/${t.id}`, status: t.status, set: t.set, run: isRun(runDir) ? readRun(runDir) : null });
       }
     } else if (isRun(dir)) {
       sources.push({ dir, label: path.relative(cwd, dir) || '.', status: null, set: null, run: readRun(dir) });

@@ -8,7 +8,7 @@ import { SWEEP_REPORT, readSweepState } from './sweep-state';
 export function writeSweepReport(sweepDir: string, now = new Date()): string {
   const file = path.join(sweepDir, SWEEP_REPORT);
   const state = readSweepState(sweepDir);
-  const c = compareFolders([sweepDir], sweepDir);
+  const c = compareFolders([sweepDir], sweepDir, { trialIds: true });
   writeFileAtomic(file, renderComparison(c, { title: `sweep ${state.name}`, outFile: file, now, keyCharts: true }), { force: true });
   return file;
 }
