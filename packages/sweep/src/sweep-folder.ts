@@ -21,12 +21,16 @@ export interface SweepPlan {
 export function planSweep(file: string, check: ExperimentCheck): SweepPlan {
   const spec = readSweepFile(file);
   const trials = expandTrials(spec);
-  const base = validateTrials(spec, trials, check);
+  const { base, trials: resolved } = validateTrials(spec, trials, check);
   const notes: string[] = [];
   let objective = spec.objective;
-  if (objective.metric.startsWith('val_') && !hasValidationSplit(base)) {
-    objective = { ...objective, metric: fallbackMetric(objective.metric) };
-    notes.push(`objective: ${spec.objective.metric} needs a validation split and ${path.basename(spec.base)} has none (trainer.options.validation.pieces is 0); trials are ranked by ${objective.metric}`);
+  const without = resolved.filter((e) => !hasValidationSplit(e)).length;
+  if (objective.metric.startsWith('val_') && without > 0) {
+    const fallback = fallbackMetric(objective.metric);
+    if (without === resolved.length) objective = { ...objective, metric: fallback };
+    notes.push(
+      `objective: ${spec.objective.metric} needs a validation split and ${without === resolved.length ? 'no trial has one' : `${without} of ${resolved.length} trials have none`} (trainer.options.validation.pieces is 0); ${without === resolved.length ? 'trials are ranked' : 'those are ranked'} by ${fallback}`,
+    );
   }
   return { spec, trials, objective, baseYaml: experimentToYaml(base), notes };
 }

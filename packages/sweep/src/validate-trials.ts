@@ -10,16 +10,16 @@ export type ExperimentCheck = (file: string, overrides: readonly string[]) => Ex
  * Applies each trial's overrides to the base experiment with the experiment loader before any work:
  * a bad key or value is reported at its entry in the sweep file, with the loader's own words.
  */
-export function validateTrials(spec: SweepSpec, trials: readonly TrialPlan[], check: ExperimentCheck): Experiment {
+export function validateTrials(spec: SweepSpec, trials: readonly TrialPlan[], check: ExperimentCheck): { base: Experiment; trials: Experiment[] } {
   const base = check(spec.base, []);
-  for (const t of trials) {
+  const resolved = trials.map((t) => {
     try {
-      check(spec.base, t.overrides);
+      return check(spec.base, t.overrides);
     } catch (e) {
       throw e instanceof ConfigError ? relocate(e, spec, t) : e;
     }
-  }
-  return base;
+  });
+  return { base, trials: resolved };
 }
 
 function relocate(e: ConfigError, spec: SweepSpec, t: TrialPlan): ConfigError {
