@@ -63,9 +63,16 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
         job = (await w.getNextJob(token, { block: false })) ?? undefined;
         if (job || stopping) break;
       }
+      if (job && stopping) {
+        await job.moveToWait(token); // Ctrl-C came while it was being fetched: hand it straight back
+        break;
+      }
       if (job) {
         idleSaid = false;
-        const code = await processJob(job, token, o, (t) => (current = t));
+        const code = await processJob(job, token, o, (t) => {
+          current = t;
+          if (stopping) t.interrupt();
+        });
         current = undefined;
         if (code !== 0) return code;
         continue;
