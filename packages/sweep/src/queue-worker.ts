@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { InputError } from '@piano-lstm/core';
 import type { Job, Worker } from 'bullmq';
+import type { Redis as RedisClient } from 'ioredis';
 import type { TrialJob } from './queue-coordinator';
 import { QUEUE_REGISTRY, bullConnection, connectRedis, queueNameOf, redactUrl, type QueueSettings } from './queue-connection';
 import { writeSweepReport } from './sweep-report';
@@ -27,9 +28,8 @@ export interface WorkerOptions {
  */
 export async function runWorker(o: WorkerOptions): Promise<number> {
   const redis = await connectRedis(o.settings.url);
-  const { Worker } = await import('bullmq');
+  const queues = new SweepQueues(o, redis);
   const token = `${whoAmI()}:${randomUUID()}`;
-  const workers = new Map<string, Worker<TrialJob>>();
   let stopping = false;
   let current: RunningTrial | undefined;
   let wake: () => void = () => undefined;
@@ -39,30 +39,11 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     current?.interrupt();
     wake();
   });
-  const refresh = async () => {
-    const names = o.sweep ? [queueNameOf(o.sweep)] : (await redis.smembers(QUEUE_REGISTRY)).sort();
-    for (const name of names) {
-      if (workers.has(name)) continue;
-      const w = new Worker<TrialJob>(name, null, { connection: bullConnection(o.settings.url), autorun: false, lockDuration: o.settings.lockMs, stalledInterval: o.settings.stalledMs, maxStalledCount: o.settings.maxStalled });
-      w.on('error', () => undefined);
-      void w.startStalledCheckTimer().catch(() => undefined);
-      workers.set(name, w);
-    }
-  };
   o.out(`worker ${whoAmI()} taking trials from ${redactUrl(o.settings.url)}${o.sweep ? ` (sweep ${o.sweep})` : ''}; runs folder ${o.runsRoot}`);
   let idleSaid = false;
-  let lastRefresh = 0;
   try {
     while (!stopping) {
-      if (Date.now() - lastRefresh > 5000) {
-        await refresh();
-        lastRefresh = Date.now();
-      }
-      let job: Job<TrialJob> | undefined;
-      for (const w of workers.values()) {
-        job = (await w.getNextJob(token, { block: false })) ?? undefined;
-        if (job || stopping) break;
-      }
+      const job = await queues.next(token, () => stopping);
       if (job && stopping) {
         await job.moveToWait(token); // Ctrl-C came while it was being fetched: hand it straight back
         break;
@@ -87,8 +68,50 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     return 130;
   } finally {
     dispose();
-    await Promise.all([...workers.values()].map((w) => w.close(true).catch(() => undefined)));
+    await queues.close();
     redis.disconnect();
+  }
+}
+
+/**
+ * The sweep queues this worker takes from: every queue in the registry (new sweeps are found within
+ * seconds) or one sweep's. Each has a BullMQ Worker used for manual fetching and stalled-job checks.
+ */
+class SweepQueues {
+  private readonly workers = new Map<string, Worker<TrialJob>>();
+  private lastRefresh = 0;
+
+  constructor(
+    private readonly o: WorkerOptions,
+    private readonly redis: RedisClient,
+  ) {}
+
+  /** The next waiting trial of any queue, without blocking. */
+  async next(token: string, stop: () => boolean): Promise<Job<TrialJob> | undefined> {
+    if (Date.now() - this.lastRefresh > 5000) await this.refresh();
+    for (const w of this.workers.values()) {
+      const job = await w.getNextJob(token, { block: false });
+      if (job || stop()) return job ?? undefined;
+    }
+    return undefined;
+  }
+
+  private async refresh(): Promise<void> {
+    const { Worker } = await import('bullmq');
+    const s = this.o.settings;
+    const names = this.o.sweep ? [queueNameOf(this.o.sweep)] : (await this.redis.smembers(QUEUE_REGISTRY)).sort();
+    for (const name of names) {
+      if (this.workers.has(name)) continue;
+      const w = new Worker<TrialJob>(name, null, { connection: bullConnection(s.url), autorun: false, lockDuration: s.lockMs, stalledInterval: s.stalledMs, maxStalledCount: s.maxStalled });
+      w.on('error', () => undefined);
+      void w.startStalledCheckTimer().catch(() => undefined);
+      this.workers.set(name, w);
+    }
+    this.lastRefresh = Date.now();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.close(true).catch(() => undefined)));
   }
 }
 
