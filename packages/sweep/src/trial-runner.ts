@@ -59,7 +59,7 @@ export function isFinished(s: SweepState): boolean {
 
 /** The varied values: `model.options.layers=[16] model.options.learningRate=0.003` */
 export function describeSet(t: Pick<TrialRecord, 'set'>): string {
-  return Object.entries(t.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  return Object.entries(t.set).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
 }
 
 export function formatSeconds(s: number): string {
