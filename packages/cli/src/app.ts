@@ -11,6 +11,7 @@ import {
   RunFolder,
   defaultCacheDir,
   describeFsCode,
+  makeDirs,
   experimentToYaml,
   isNamedCorpus,
   readExperiment,
@@ -117,6 +118,28 @@ export function startRunFolder(experiment: Experiment, runsRoot: string | undefi
   const run = RunFolder.create(runsRoot ?? path.resolve('runs'), experiment.name);
   run.lock((line) => io.err(line));
   io.out(`run folder: ${run.dir}`);
+  run.writeConfig(experimentToYaml(experiment));
+  return run;
+}
+
+/**
+ * `--run-dir`: the run folder at exactly this path (a sweep's trial), created when missing. One that
+ * already holds a checkpoint is refused: continuing it is `--resume`'s job.
+ */
+export function useRunFolder(experiment: Experiment, dir: string, io: Output = stdio): RunFolder {
+  const abs = path.resolve(dir);
+  try {
+    makeDirs(abs);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot create run folder ${abs}: ${describeFsCode((e as NodeJS.ErrnoException).code)}; choose another --run-dir`);
+  }
+  const run = RunFolder.at(abs);
+  run.lock((line) => io.err(line));
+  if (run.readMark('latest')) throw new InputError(`run folder ${dir} already holds a checkpoint; continue it with --resume ${dir}`);
+  // a start that died before its first checkpoint leaves epoch lines that would be counted twice
+  fs.rmSync(run.file('metrics'), { force: true });
+  io.out(`run folder: ${abs}`);
   run.writeConfig(experimentToYaml(experiment));
   return run;
 }

@@ -18,7 +18,7 @@ export { readRunFolder, isRunFolder, runCorpusPaths } from './run-folder';
 export type { CorpusSummary, EpochMetrics, RunFolderContents } from './run-folder';
 export { writeReport, collectReportData, REPORT_FILE } from './report';
 export type { ReportOptions } from './report';
-export { renderReport, lossChart, pianoRoll } from './report-html';
+export { renderReport, lossChart, pianoRoll, esc, REPORT_CSS } from './report-html';
 export type { ReportData, ReportSample } from './report-html';
 export { makeFakeRunFolder, writeMidiNotes, fakePiece, loopingPiece } from './testing/fake-run-folder';
 export type { FakeRun, FakeRunOptions } from './testing/fake-run-folder';

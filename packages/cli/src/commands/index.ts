@@ -1,6 +1,7 @@
 import type { RegisterCommand } from '../command-kit';
 import { registerBench } from './bench';
 import { registerCache } from './cache';
+import { registerCompare } from './compare';
 import { registerEvaluate } from './evaluate';
 import { registerGenerate } from './generate';
 import { registerNotes } from './notes';
@@ -8,7 +9,9 @@ import { registerReport } from './report';
 import { registerRun } from './run';
 import { registerServe } from './serve';
 import { registerStages } from './stages';
+import { registerSweep } from './sweep';
 import { registerTrain } from './train';
+import { registerWorker } from './worker';
 
 /** Every sub-command, in the order `--help` lists them. */
 export const commands: RegisterCommand[] = [
@@ -19,6 +22,9 @@ export const commands: RegisterCommand[] = [
   registerEvaluate,
   registerReport,
   registerServe,
+  registerSweep,
+  registerWorker,
+  registerCompare,
   registerStages,
   registerCache,
   registerBench,

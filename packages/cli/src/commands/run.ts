@@ -3,7 +3,7 @@ import { NoteSource, Sampler, Sink } from '@piano-lstm/core';
 import { generateFromRun } from '@piano-lstm/generator';
 import { collect } from '../app';
 import type { CommandKit } from '../command-kit';
-import { finishReport, printTrainSummary, trainFromConfig, type TrainCommandOptions } from './train';
+import { finishReport, printTrainSummary, runDirOption, trainFromConfig, type TrainCommandOptions } from './train';
 
 export function registerRun(program: Command, kit: CommandKit): void {
   program
@@ -12,6 +12,7 @@ export function registerRun(program: Command, kit: CommandKit): void {
     .option('--set <key=value>', 'override a config key, e.g. generate.count=3 (repeatable)', collect, [])
     .option('--resume <runDir>', 'continue the run in this folder from its newest checkpoint, then generate')
     .option('--runs <dir>', 'where run folders are created (default ./runs)')
+    .addOption(runDirOption())
     .action(
       kit.action(async (config: string | undefined, opts: TrainCommandOptions) => {
         const run = await trainFromConfig(config, opts, 'run', kit.io, kit.verbose());

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { InputError, type NoteSource } from '@piano-lstm/core';
+import { InputError, NoteSource, RunFolder } from '@piano-lstm/core';
 import { defaultWebDir, isLoopback, startStudioServer, type StudioCorpusAccess } from '@piano-lstm/studio';
-import { consoleLogger, createStage, loadExperiment, type Output } from '../app';
+import { consoleLogger, loadExperiment, type Output } from '../app';
+import { runContainer } from '../run-stages';
 import type { CommandKit } from '../command-kit';
 
 interface ServeOptions {
@@ -59,8 +60,8 @@ export function registerServe(program: Command, kit: CommandKit): void {
 function corpusAccess(io: Output, verbose: boolean): StudioCorpusAccess {
   const log = consoleLogger(io, verbose);
   const sourceOf = (runDir: string) => {
-    const loaded = loadExperiment(path.join(runDir, 'config.yaml'));
-    return { source: createStage<NoteSource>(loaded, 'NoteSource', log), paths: loaded.experiment.source.paths };
+    const loaded = loadExperiment(RunFolder.at(runDir).file('config'));
+    return { source: runContainer(loaded, log).get<NoteSource>(NoteSource), paths: loaded.experiment.source.paths };
   };
   const cache = new Map<string, Promise<string[][]>>();
   return {

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import type { Container } from 'inversify';
 import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, RunFolder, Trainer, describeFsCode, experimentToYaml, plural, type Corpus, type Logger, type Piece } from '@piano-lstm/core';
 import { initBackend, type BackendInfo, type TokenEncoder } from '@piano-lstm/model';
 import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type TrainJob, type TrainResult } from '@piano-lstm/trainer';
-import { checkSourcePaths, checkVocabulary, collect, consoleLogger, loadExperiment, resumeRunFolder, startRunFolder, stdio, type LoadedExperiment, type Output } from '../app';
+import { checkSourcePaths, checkVocabulary, collect, consoleLogger, loadExperiment, resumeRunFolder, startRunFolder, stdio, useRunFolder, type LoadedExperiment, type Output } from '../app';
 import { runContainer } from '../run-stages';
 import type { CommandKit } from '../command-kit';
 
@@ -15,6 +15,8 @@ export interface TrainCommandOptions {
   set: string[];
   resume?: string;
   runs?: string;
+  /** Internal (sweeps): the run folder at exactly this path. */
+  runDir?: string;
 }
 
 export interface TrainedRun {
@@ -36,6 +38,7 @@ export function registerTrain(program: Command, kit: CommandKit): void {
     .option('--set <key=value>', 'override a config key, e.g. trainer.options.epochs=5 (repeatable)', collect, [])
     .option('--resume <runDir>', 'continue the run in this folder from its newest checkpoint')
     .option('--runs <dir>', 'where run folders are created (default ./runs)')
+    .addOption(runDirOption())
     .action(
       kit.action(async (config: string | undefined, opts: TrainCommandOptions) => {
         const run = await trainFromConfig(config, opts, 'train', kit.io, kit.verbose());
@@ -46,8 +49,14 @@ export function registerTrain(program: Command, kit: CommandKit): void {
     );
 }
 
+/** Internal, for sweeps: train into exactly this folder (hidden from --help). */
+export function runDirOption(): Option {
+  return new Option('--run-dir <path>', 'use exactly this run folder (sweeps use it for trial-NNN)').hideHelp();
+}
+
 /** Shared by `train` and `run`: config → run folder → corpus → trained checkpoints. */
 export async function trainFromConfig(config: string | undefined, opts: TrainCommandOptions, command: 'train' | 'run', io: Output = stdio, verbose = false): Promise<TrainedRun> {
+  if (opts.resume && opts.runDir) throw new InputError('--run-dir and --resume exclude each other (--resume continues the folder it names)');
   const resumed = opts.resume ? resumeRunFolder(opts.resume, io) : undefined;
   const configFile = config ?? resumed?.file('config');
   if (!configFile) throw new InputError(`${command} needs a config file, e.g. piano-lstm ${command} configs/quickstart.yaml (or --resume <runDir>)`);
@@ -63,14 +72,15 @@ export async function trainFromConfig(config: string | undefined, opts: TrainCom
     io.out(`run folder: ${run.dir}`);
     run.writeConfig(experimentToYaml(experiment));
   } else {
-    run = startRunFolder(experiment, opts.runs, io);
+    run = opts.runDir ? useRunFolder(experiment, opts.runDir, io) : startRunFolder(experiment, opts.runs, io);
   }
   try {
     run.writeBackend(backend.name);
     return await trainInto(run, loaded, { configFile, opts, command, io, log, backend, resume: Boolean(resumed) });
   } catch (e) {
     // a fresh run that failed before a checkpoint (an empty corpus, a bad option) leaves no folder behind
-    if (!resumed) run.discardIfUnfinished();
+    // (a sweep's --run-dir trial folder is the sweep's: it keeps its log there)
+    if (!resumed && !opts.runDir) run.discardIfUnfinished();
     throw e;
   }
 }
