@@ -82,7 +82,6 @@ export class RunFolder {
     try {
       makeDirs(base);
     } catch (e) {
-      if (e instanceof InputError) throw e;
       const code = nearestAncestorProblem(base) ?? (e as NodeJS.ErrnoException).code;
       throw new InputError(`cannot create run folder under ${base}: ${describeFsCode(code)}; choose another --runs folder`);
     }
