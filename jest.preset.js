@@ -8,7 +8,7 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.spec.base.json') }],
   },
   moduleNameMapper: {
-    '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm)$': path.join(root, 'packages/$1/src/index.ts'),
+    '^@piano-lstm/(core|midi-io|model|trainer|generator|cli|evaluation|native-lstm|keras)$': path.join(root, 'packages/$1/src/index.ts'),
   },
   setupFiles: [path.join(root, 'jest.setup.js')],
   testMatch: ['**/*.spec.ts'],

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, PianoLstmError, Rng, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
+import { InputError, PianoLstmError, Rng, writeFileAtomic, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink } from '@piano-lstm/core';
 import { initBackend, loadCheckpoint, type LoadedCheckpoint, type LstmImplementation } from '@piano-lstm/model';
-import { generatePieces } from './generate-pieces';
+import { generatePieces, generateTokenPieces, type GeneratePiecesOptions } from './generate-pieces';
 
 /** What the `generate` command changes on top of the run's resolved config. */
 export interface GenerateOverrides {
@@ -19,6 +19,8 @@ export interface GenerateOverrides {
   /** A file (count 1, ending in the sink's extension) or a folder (default `<run>/samples`). */
   out?: string;
   force?: boolean;
+  /** `tokens`: one JSON file `{"pieces":[{"primer":[…],"tokens":[…]}]}` instead of the Sink's files. */
+  format?: 'midi' | 'tokens';
 }
 
 /** The run's stages, created by the caller from the run's config (with `--set`/`--sampler` applied). */
@@ -86,7 +88,7 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
     } else if (!Array.isArray(generate.primer)) {
       source = stages.source();
     }
-    const files = await generatePieces({
+    const options: GeneratePiecesOptions = {
       model: ckpt.model,
       encoder: ckpt.encoder,
       sampler: stages.sampler,
@@ -100,11 +102,23 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
       fileStem: `${experiment.sampler.type}-${generate.mode}-seed${seed}`,
       log,
       force: overrides.force,
-    });
+    };
+    const files = overrides.format === 'tokens' ? [await writeTokenPieces(options, dir, overrides)] : await generatePieces(options);
     return { files, checkpoint: ckpt.dir };
   } finally {
     ckpt.model.dispose();
   }
+}
+
+/** `--format tokens`: the pieces as JSON, to `--out` (a .json file) or `<run>/samples/<stem>.tokens.json`. */
+async function writeTokenPieces(o: GeneratePiecesOptions, runDir: string, overrides: GenerateOverrides): Promise<string> {
+  const file = overrides.out ? path.resolve(overrides.out) : path.join(runDir, 'samples', `${o.fileStem ?? 'sample'}.tokens.json`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(`--out ${overrides.out} is a folder; --format tokens writes one .json file`);
+  if (fs.existsSync(file) && !overrides.force) throw new InputError(`${file} already exists; add --force to overwrite it`);
+  const pieces = await generateTokenPieces(o);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, `${JSON.stringify({ pieces })}\n`, { force: true });
+  return file;
 }
 
 /** The run's configured LSTM kind, so a checkpoint runs on the engine the config asks for (native when it loads). */

@@ -19,6 +19,7 @@ interface GenerateCommandOptions {
   width?: number;
   out?: string;
   force?: boolean;
+  format?: 'midi' | 'tokens';
 }
 
 function integer(name: string, min: number, max: number) {
@@ -53,6 +54,7 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
     .option('--width <n>', 'beam width for --mode beam', integer('--width', 1, 256))
     .option('--out <file-or-dir>', 'a .mid file (count 1) or a folder (default: <run>/samples)')
     .option('--force', 'overwrite existing files')
+    .option('--format <format>', 'midi (the run\'s sink) or tokens (one JSON file: {"pieces":[{"primer":[…],"tokens":[…]}]})', format)
     .action(
       kit.action(async (opts: GenerateCommandOptions) => {
         const runDir = requireRunDir(opts.run!);
@@ -71,6 +73,7 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
           seed: opts.seed,
           out: opts.out,
           force: opts.force,
+          format: opts.format,
         };
         const { files, checkpoint } = await generateFromRun(runDir, overrides, {
           experiment: loaded.experiment,
@@ -83,6 +86,11 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
         for (const f of files) kit.io.out(f);
       }),
     );
+}
+
+function format(value: string): 'midi' | 'tokens' {
+  if (value !== 'midi' && value !== 'tokens') throw new InvalidArgumentError('known formats: midi, tokens');
+  return value;
 }
 
 /** `--sampler X` for a type other than the run's starts from X's defaults (the old options may not apply). */

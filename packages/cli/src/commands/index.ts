@@ -1,7 +1,9 @@
 import type { RegisterCommand } from '../command-kit';
 import { registerBench } from './bench';
 import { registerEvaluate } from './evaluate';
+import { registerExportKeras } from './export-keras';
 import { registerGenerate } from './generate';
+import { registerImportKeras } from './import-keras';
 import { registerNotes } from './notes';
 import { registerReport } from './report';
 import { registerRun } from './run';
@@ -17,5 +19,7 @@ export const commands: RegisterCommand[] = [
   registerEvaluate,
   registerReport,
   registerStages,
+  registerImportKeras,
+  registerExportKeras,
   registerBench,
 ];
