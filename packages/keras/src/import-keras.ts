@@ -30,9 +30,10 @@ export const IMPORT_SEED = 42;
 /**
  * Reads a Keras HDF5 model and the notebook's notes pickle, rebuilds the vocabulary as the notebook
  * does and the network with piano-lstm's builder, carrying Keras' weights. Every problem is an
- * InputError (exit 2) before anything is written.
+ * InputError (exit 2) before anything is written; `beforeBuild` runs once both files are checked
+ * (the CLI starts the tfjs backend there).
  */
-export async function prepareKerasImport(weightsFile: string, notesFile: string): Promise<KerasImport> {
+export async function prepareKerasImport(weightsFile: string, notesFile: string, options: { beforeBuild?: () => Promise<unknown> } = {}): Promise<KerasImport> {
   const notes = readNotesPickle(notesFile);
   const keras = await readKerasH5(weightsFile);
   const network = mapArchitecture(keras.architecture, weightsFile);
@@ -43,6 +44,8 @@ export async function prepareKerasImport(weightsFile: string, notesFile: string)
       { file: notesFile },
     );
   }
+  // the files are valid: only now start the backend (whose one-line notice would precede an error line)
+  await options.beforeBuild?.();
   const encoder = network.encoder.type === 'embedding' ? new EmbeddingEncoder(network.encoder.options) : new SeedScalarEncoder(network.encoder.options);
   encoder.restore(vocabulary);
   const modelOptions = modelOptionsOf(network, keras);

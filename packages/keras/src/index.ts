@@ -4,7 +4,7 @@ export { parseModelConfig, SUPPORTED_LAYERS, type KerasArchitecture, type KerasL
 export { readKerasH5, type KerasModelFile, type KerasWeight } from './read-keras-h5';
 export { mapArchitecture, stackLayout, SEED_DOC_SHAPE, SEED_REPO_SHAPE, type MappedNetwork, type StackShape } from './stack-mapping';
 export { prepareKerasImport, IMPORT_SEED, type KerasImport } from './import-keras';
-export { createImportFolder, writeImportedRun, IMPORTED_NOTES_FILE, type ImportedRunTarget } from './write-imported-run';
+export { checkImportOut, createImportFolder, writeImportedRun, IMPORTED_NOTES_FILE, type ImportedRunTarget } from './write-imported-run';
 export { exportKerasH5, KERAS_FORMAT_VERSION } from './export-keras';
 export { NotesPickleSource, notesPickleSourceFactory } from './notes-pickle-source';
 export { kerasModule } from './keras-module';

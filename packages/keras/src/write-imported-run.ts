@@ -22,14 +22,20 @@ export interface ImportedRunTarget {
 /** Creates the run folder; a folder that already holds files is refused before anything is written. */
 export function createImportFolder(target: ImportedRunTarget): string {
   if (!target.out) return createRunFolder(target.runsRoot, target.name);
-  const dir = path.resolve(target.out);
-  if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
-    throw new InputError(`--out ${target.out} already exists and is not an empty folder; give a new folder (or omit --out for runs/<name>/<stamp>)`);
-  }
+  const dir = checkImportOut(target.out);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new InputError(`cannot create ${target.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose another --out`);
+  }
+  return dir;
+}
+
+/** `--out` must be a new (or empty) folder; checked before any work, and again when it is created. */
+export function checkImportOut(out: string): string {
+  const dir = path.resolve(out);
+  if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
+    throw new InputError(`--out ${out} already exists and is not an empty folder; give a new folder (or omit --out for runs/<name>/<stamp>)`);
   }
   return dir;
 }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { experimentToYaml, parseExperiment, resolveExperiment, StageRegistry } from '@piano-lstm/core';
-import { createImportFolder, prepareKerasImport, writeImportedRun, type KerasImport } from '@piano-lstm/keras';
+import { checkImportOut, createImportFolder, prepareKerasImport, writeImportedRun, type KerasImport } from '@piano-lstm/keras';
 import { initBackend } from '@piano-lstm/model';
 import { consoleLogger } from '../app';
 import type { CommandKit } from '../command-kit';
@@ -28,13 +28,14 @@ export function registerImportKeras(program: Command, kit: CommandKit): void {
     .action(
       kit.action(async (opts: ImportKerasOptions) => {
         const log = consoleLogger(kit.io, kit.verbose());
-        const backend = await initBackend('auto', log);
-        const imp = await prepareKerasImport(opts.weights, opts.notes);
+        if (opts.out) checkImportOut(opts.out);
+        let backend = 'wasm';
+        const imp = await prepareKerasImport(opts.weights, opts.notes, { beforeBuild: async () => (backend = (await initBackend('auto', log)).name) });
         try {
           const name = `keras-${imp.network.builder}`;
           const dir = createImportFolder({ out: opts.out, runsRoot: path.resolve(opts.runs ?? 'runs'), name });
           kit.io.out(`run folder: ${dir}`);
-          await writeImportedRun(dir, imp, (notesPath) => resolvedConfig(imp, name, notesPath, dir), backend.name);
+          await writeImportedRun(dir, imp, (notesPath) => resolvedConfig(imp, name, notesPath, dir), backend);
           log.info(`imported ${imp.network.builder} (${imp.model.countParams()} parameters, vocabulary ${imp.vocabulary.length}, ${imp.notes.length} notes) as checkpoint ${imp.checkpointName}`);
           kit.io.out(`generate with: piano-lstm generate --run ${dir} --sampler argmax --mode window`);
         } finally {
