@@ -8,6 +8,8 @@ export type H5Group = H5.Group;
 export type H5Dataset = H5.Dataset;
 
 let loading: Promise<H5Module> | undefined;
+/** What HDF5 reported on its error stack during the current file operation (never printed). */
+const diagnostics: string[] = [];
 
 /**
  * The HDF Group's h5wasm, loaded once. Its npm package ships ES modules only, which CommonJS code
@@ -17,7 +19,10 @@ let loading: Promise<H5Module> | undefined;
 export function loadH5wasm(): Promise<H5Module> {
   loading ??= (async () => {
     const code = fs.readFileSync(iifePath(), 'utf8');
-    const h5 = new Function(`${code}\n;return h5wasm;`)() as H5Module & { ready: Promise<unknown> };
+    // HDF5 prints its error stack (dozens of lines) through console.error; the library's own
+    // console is this one, so a damaged file gives one line from us, not the stack.
+    const quiet = { ...console, error: (...args: unknown[]) => void diagnostics.push(args.join(' ')), warn: (...args: unknown[]) => void diagnostics.push(args.join(' ')) };
+    const h5 = new Function('console', `${code}\n;return h5wasm;`)(quiet) as H5Module & { ready: Promise<unknown> };
     await h5.ready;
     return h5;
   })();
@@ -37,6 +42,7 @@ let counter = 0;
 /** Opens HDF5 bytes read-only in h5wasm's in-memory file system; `use` runs with the file open. */
 export async function withH5Bytes<T>(bytes: Uint8Array, use: (file: H5File, h5: H5Module) => T): Promise<T> {
   const h5 = await loadH5wasm();
+  diagnostics.length = 0;
   const name = `/read-${process.pid}-${++counter}.h5`;
   h5.FS!.writeFile(name, bytes);
   try {
@@ -54,6 +60,7 @@ export async function withH5Bytes<T>(bytes: Uint8Array, use: (file: H5File, h5: 
 /** Creates an HDF5 file in memory, lets `fill` write it, and returns its bytes. */
 export async function buildH5Bytes(fill: (file: H5File, h5: H5Module) => void): Promise<Uint8Array> {
   const h5 = await loadH5wasm();
+  diagnostics.length = 0;
   const name = `/write-${process.pid}-${++counter}.h5`;
   try {
     const file = new h5.File(name, 'w');
