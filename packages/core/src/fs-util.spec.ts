@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from './errors';
-import { RunFolder } from './run-folder';
 import { checkWritable, makeDirs, writeDirAtomic, writeFileAtomic } from './fs-util';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'core-fs-'));

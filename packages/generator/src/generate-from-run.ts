@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkWritable, InputError, PianoLstmError, Rng, RunFolder, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
+import { checkWritable, InputError, makeDirs, PianoLstmError, Rng, RunFolder, writeFileAtomic, type Experiment, type GenerateMode, type GenerateSection, type Logger, type NoteSource, type Sampler, type Sink, type StageRegistry } from '@piano-lstm/core';
 import { initBackend, loadCheckpoint, type LoadedCheckpoint } from '@piano-lstm/model';
-import { generatePieces } from './generate-pieces';
+import { generatePieces, generateTokenPieces, type GeneratePiecesOptions } from './generate-pieces';
 
 /** What the `generate` command changes on top of the run's resolved config. */
 export interface GenerateOverrides {
@@ -24,6 +24,8 @@ export interface GenerateOverrides {
   force?: boolean;
   /** File names of the pieces (`<stem>-1.mid`…); default `<sampler>-<mode>-seed<seed>`. */
   fileStem?: string;
+  /** `tokens`: one JSON file `{"pieces":[{"primer":[…],"tokens":[…]}]}` instead of the Sink's files. */
+  format?: 'midi' | 'tokens';
 }
 
 /** The run's stages, created by the caller from the run's config (with `--set`/`--sampler` applied). */
@@ -93,7 +95,7 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
     } else if (!Array.isArray(generate.primer)) {
       source = stages.source();
     }
-    const files = await generatePieces({
+    const options: GeneratePiecesOptions = {
       model: ckpt.model,
       encoder: ckpt.encoder,
       sampler: stages.sampler,
@@ -109,7 +111,8 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
       force: overrides.force,
       includePrimer: overrides.includePrimer,
       ...(overrides.seed === undefined ? { freshSeed: seed } : {}),
-    });
+    };
+    const files = overrides.format === 'tokens' ? [await writeTokenPieces(options, dir, overrides)] : await generatePieces(options);
     return { files, checkpoint: ckpt.dir, seed };
   } finally {
     ckpt.model.dispose();
@@ -119,6 +122,17 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
 /** File names say what ran: `<sampler>-<mode>-seed<n>` (`beam-w<width>-seed<n>` under beam search, which draws nothing). */
 export function fileStemOf(samplerType: string, generate: Pick<GenerateSection, 'mode' | 'width'>, seed: number): string {
   return generate.mode === 'beam' ? `beam-w${generate.width}-seed${seed}` : `${samplerType}-${generate.mode}-seed${seed}`;
+}
+
+/** `--format tokens`: the pieces as JSON, to `--out` (a .json file) or `<run>/samples/<stem>.tokens.json`. */
+async function writeTokenPieces(o: GeneratePiecesOptions, runDir: string, overrides: GenerateOverrides): Promise<string> {
+  const file = overrides.out ? path.resolve(overrides.out) : path.join(RunFolder.at(runDir).samplesDir, `${o.fileStem ?? 'sample'}.tokens.json`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(`--out ${overrides.out} is a folder; --format tokens writes one .json file`);
+  if (fs.existsSync(file) && !overrides.force) throw new InputError(`${file} already exists; add --force to overwrite it`);
+  const pieces = await generateTokenPieces(o);
+  makeDirs(path.dirname(file));
+  writeFileAtomic(file, `${JSON.stringify({ pieces })}\n`, { force: true });
+  return file;
 }
 
 /**

@@ -43,6 +43,23 @@ export const MAX_BATCH = 64;
  * files, byte for byte.
  */
 export async function generatePieces(o: GeneratePiecesOptions): Promise<string[]> {
+  const { primers, generated } = await sampleTokenPieces(o);
+  return writePieces(o, primers, generated);
+}
+
+/** Token pieces, for `--format tokens`: each piece's primer and the tokens generated after it. */
+export interface TokenPiece {
+  primer: string[];
+  tokens: string[];
+}
+
+/** Generates like `generatePieces` (same primers, batches and seeds) but returns the tokens instead of writing them. */
+export async function generateTokenPieces(o: Omit<GeneratePiecesOptions, 'sink' | 'outDir'>): Promise<TokenPiece[]> {
+  const { primers, generated } = await sampleTokenPieces(o);
+  return generated.map((ids, i) => ({ primer: o.encoder.decode(primers[i]), tokens: o.encoder.decode(ids) }));
+}
+
+async function sampleTokenPieces(o: Omit<GeneratePiecesOptions, 'sink' | 'outDir'>): Promise<{ primers: number[][]; generated: number[][] }> {
   const { generate, encoder, log } = o;
   const outputs = o.model.outputs[0]?.shape;
   const modelVocab = outputs?.[outputs.length - 1];
@@ -82,6 +99,11 @@ export async function generatePieces(o: GeneratePiecesOptions): Promise<string[]
   const notes = generate.count * generate.length;
   const replay = o.freshSeed === undefined ? '' : `; seed ${o.freshSeed} (replay with --seed ${o.freshSeed})`;
   log.info(`generated ${generate.count} × ${generate.length} tokens (${generate.mode}) in ${seconds.toFixed(1)} s, ${((seconds * 1000) / notes).toFixed(2)} ms/note${replay}`);
+  return { primers, generated };
+}
+
+async function writePieces(o: GeneratePiecesOptions, primers: readonly number[][], generated: readonly number[][]): Promise<string[]> {
+  const { generate, encoder, log } = o;
   const files: string[] = [];
   const primerFile = typeof generate.primer === 'string' && generate.primer !== 'random-window' ? generate.primer : undefined;
   const stem = o.fileStem ?? 'sample';

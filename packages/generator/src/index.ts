@@ -7,7 +7,7 @@ export { RepetitionPenalty, blockedByNgram, type RepetitionPenaltyOptions } from
 export { ModelStepper, gatherState, disposeState, type LstmState } from './inference/model-stepper';
 export { generateTokenIds, modelWindow, type TokenRequest, type GenerationTiming } from './generate-tokens';
 export { resolvePrimers, parsePrimerTokens, type PrimerContext } from './primers';
-export { generatePieces, MAX_BATCH, type GeneratePiecesOptions } from './generate-pieces';
+export { generatePieces, generateTokenPieces, MAX_BATCH, type GeneratePiecesOptions, type TokenPiece } from './generate-pieces';
 export { benchGeneration, SEED_VOCAB, SEED_WINDOW, type GenerationBenchRow, type GenerationBenchOptions } from './bench/generation-bench';
 export { generateFromRun, fileStemOf, mergeGenerate, requireRunDir, type GenerateOverrides, type RunStages, type GenerateFromRunResult } from './generate-from-run';
 

@@ -19,6 +19,7 @@ interface GenerateCommandOptions extends GenerationFlags {
   width?: number;
   out?: string;
   force?: boolean;
+  format?: 'midi' | 'tokens';
 }
 
 function integer(name: string, min: number, max: number) {
@@ -59,6 +60,7 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
     .option('--width <n>', 'beam width for --mode beam (ignored, with a warning, in other modes)', integer('--width', 1, 256))
     .option('--out <file-or-dir>', 'a .mid file (count 1) or a folder (default: <run>/samples)')
     .option('--force', 'overwrite existing files')
+    .option('--format <format>', 'midi (the run\'s sink) or tokens (one JSON file: {"pieces":[{"primer":[…],"tokens":[…]}]})', format)
     .action(
       kit.action(async (opts: GenerateCommandOptions) => {
         const runDir = requireRunDir(opts.run!);
@@ -79,6 +81,7 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
           seed: opts.seed,
           out: opts.out,
           force: opts.force,
+          format: opts.format,
         };
         const stages = runContainer(loaded, log);
         const { files, checkpoint } = await generateFromRun(runDir, overrides, {
@@ -93,6 +96,11 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
         for (const f of files) kit.io.out(f);
       }),
     );
+}
+
+function format(value: string): 'midi' | 'tokens' {
+  if (value !== 'midi' && value !== 'tokens') throw new InvalidArgumentError('known formats: midi, tokens');
+  return value;
 }
 
 /** The run's config with the sampler flags, `--set` and then `--qpm` (which depends on the sink `--set` may change) applied. */

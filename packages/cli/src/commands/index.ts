@@ -3,7 +3,9 @@ import { registerBench } from './bench';
 import { registerCache } from './cache';
 import { registerCompare } from './compare';
 import { registerEvaluate } from './evaluate';
+import { registerExportKeras } from './export-keras';
 import { registerGenerate } from './generate';
+import { registerImportKeras } from './import-keras';
 import { registerNotes } from './notes';
 import { registerReport } from './report';
 import { registerRun } from './run';
@@ -27,5 +29,7 @@ export const commands: RegisterCommand[] = [
   registerCompare,
   registerStages,
   registerCache,
+  registerImportKeras,
+  registerExportKeras,
   registerBench,
 ];

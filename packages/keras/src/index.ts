@@ -1,0 +1,10 @@
+export { loadH5wasm, withH5Bytes, buildH5Bytes, type H5Module, type H5File, type H5Group, type H5Dataset } from './h5wasm-loader';
+export { readNotesPickle, encodeNotesPickle, notebookVocabulary, compareCodePoints } from './notes-pickle';
+export { parseModelConfig, SUPPORTED_LAYERS, type KerasArchitecture, type KerasLayer } from './keras-architecture';
+export { readKerasH5, type KerasModelFile, type KerasWeight } from './read-keras-h5';
+export { mapArchitecture, stackLayout, SEED_DOC_SHAPE, SEED_REPO_SHAPE, type MappedNetwork, type StackShape } from './stack-mapping';
+export { prepareKerasImport, IMPORT_SEED, type KerasImport } from './import-keras';
+export { checkImportOut, createImportFolder, writeImportedRun, IMPORTED_NOTES_FILE, type ImportedRunTarget } from './write-imported-run';
+export { exportKerasH5, KERAS_FORMAT_VERSION } from './export-keras';
+export { NotesPickleSource, notesPickleSourceFactory } from './notes-pickle-source';
+export { kerasModule } from './keras-module';
