@@ -152,111 +152,130 @@ function fail(reason: string, reference: string): never {
 /** Channel-mode controller numbers music21 re-types; 0x7A (local control) reads a third byte strictly. */
 const LOCAL_CONTROL = 0x7a;
 
+/** One track being read: its bytes, the events so far, and where the reader stands. */
+interface TrackReader {
+  bytes: Uint8Array;
+  end: number;
+  index: number;
+  budget: { events: number; limit: number };
+  events: MidiEvent[];
+  hasNotes: boolean;
+  /** Start of the event being read (its delta time), for messages. */
+  p: number;
+}
+
+const whereIn = (t: TrackReader, at: number) => `track ${t.index + 1} at byte ${at}`;
+
+/** Python's getVariableLengthNumber: IndexError past the end, MidiException after 999 bytes. */
+function readVlq(t: TrackReader, at: number, what: string): [number, number] | 'runaway' {
+  let value = 0;
+  for (let i = 0; i < 999; i++) {
+    if (at + i >= t.end) throw new MidiReadError(`truncated ${what} in ${whereIn(t, at)}`, 'IndexError: index out of range');
+    const x = t.bytes[at + i];
+    value = value * 128 + (x & 0x7f);
+    if (!(x & 0x80)) return [value, at + i + 1];
+  }
+  return 'runaway';
+}
+
 function readTrack(bytes: Uint8Array, start: number, end: number, index: number, budget: { events: number; limit: number }): MidiTrackData {
-  const events: MidiEvent[] = [];
-  let hasNotes = false;
-  let p = start;
+  const t: TrackReader = { bytes, end, index, budget, events: [], hasNotes: false, p: start };
   let time = 0;
   let lastStatus = -1;
-  const where = (at: number) => `track ${index + 1} at byte ${at}`;
-
-  // Python's getVariableLengthNumber: IndexError past the end, MidiException after 999 bytes.
-  const vlq = (at: number, limit: number, what: string): [number, number] | 'runaway' => {
-    let value = 0;
-    for (let i = 0; i < 999; i++) {
-      if (at + i >= limit) throw new MidiReadError(`truncated ${what} in ${where(at)}`, 'IndexError: index out of range');
-      const x = bytes[at + i];
-      value = value * 128 + (x & 0x7f);
-      if (!(x & 0x80)) return [value, at + i + 1];
-    }
-    return 'runaway';
-  };
-
-  while (p < end) {
-    const delta = vlq(p, end, 'delta time');
+  while (t.p < end) {
+    const delta = readVlq(t, t.p, 'delta time');
     if (delta === 'runaway') {
-      throw new MidiReadError(`unterminated delta time in ${where(p)}`, 'MidiException: did not find the end of the number!');
+      throw new MidiReadError(`unterminated delta time in ${whereIn(t, t.p)}`, 'MidiException: did not find the end of the number!');
     }
     const [dt, q] = delta;
-    const tickCandidate = time + dt;
+    const tick = time + dt;
     // music21 takes up to 999 VLQ bytes (a Python int grows without end); a double stops being exact at 2^53
-    if (!Number.isSafeInteger(tickCandidate)) {
-      throw new MidiReadError(`delta time too large in ${where(p)} (the track passes 2^53 ticks)`, 'too long');
+    if (!Number.isSafeInteger(tick)) {
+      throw new MidiReadError(`delta time too large in ${whereIn(t, t.p)} (the track passes 2^53 ticks)`, 'too long');
     }
     // music21 stops reading a chunk silently when fewer than 2 bytes follow the delta time.
     if (end - q < 2) break;
-    let status = bytes[q];
-    // Virtual byte k of the event (0 = status): with running status the status is implied.
-    let base = q;
-    let eventStatus = lastStatus;
-    if (status < 0x80) {
-      status = lastStatus >= 0 ? lastStatus : 0x90;
-      base = q - 1;
-    } else if (status !== 0xff) {
-      eventStatus = status;
-    }
-    const at = (k: number) => bytes[base + k];
-    const avail = end - base;
-    const msg = status & 0xf0;
-    let next: number;
-    if (msg >= 0x80 && msg <= 0xe0) {
-      const b1 = at(1);
-      const b2 = avail > 2 ? at(2) : 0;
-      const channel = (status & 0x0f) + 1;
-      if (msg === 0xc0 || msg === 0xd0) {
-        if (b1 > 127) {
-          // MidiException inside the event: skipped, the status byte is re-read as a delta time.
-          p = q;
-          continue;
-        }
-        next = base + 2;
-        if (msg === 0xc0) push({ tick: tickCandidate, kind: EventKind.Program, channel, a: b1, b: 0, data: undefined });
-      } else {
-        if (msg === 0xb0 && b1 === LOCAL_CONTROL && avail <= 2) {
-          throw new MidiReadError(`truncated controller event in ${where(q)}`, 'IndexError: index out of range');
-        }
-        next = base + 3;
-        if (msg === 0x90 && b2 > 0) {
-          hasNotes = true;
-          push({ tick: tickCandidate, kind: EventKind.NoteOn, channel, a: b1, b: b2, data: undefined });
-        } else if (msg === 0x90 || msg === 0x80) {
-          push({ tick: tickCandidate, kind: EventKind.NoteOff, channel, a: b1, b: b2, data: undefined });
-        }
-      }
-    } else if (status === 0xf0 || status === 0xf7) {
-      const len = vlq(base + 1, end, 'SysEx length');
-      if (len === 'runaway') {
-        p = q;
-        continue;
-      }
-      next = len[1] + len[0];
-    } else if (status === 0xff) {
-      const type = at(1);
-      const len = vlq(base + 2, end, 'meta event length');
-      if (len === 'runaway') {
-        p = q;
-        continue;
-      }
-      const dataStart = len[1];
-      next = dataStart + len[0];
-      if (type === 0x03 || type === 0x04 || type === 0x51 || type === 0x58 || type === 0x59) {
-        push({ tick: tickCandidate, kind: EventKind.Meta, channel: 0, a: type, b: 0, data: bytes.subarray(dataStart, Math.min(next, end)) });
-      }
-    } else {
-      // System common / real-time bytes: music21 raises, discards the event and re-reads from it.
-      p = q;
+    const read = readEvent(t, q, tick, lastStatus);
+    if (read === undefined) {
+      // music21 raised inside the event, discarded it and re-reads its first byte as a delta time
+      t.p = q;
       continue;
     }
-    time = tickCandidate;
-    lastStatus = eventStatus;
-    p = next;
+    time = tick;
+    lastStatus = read.status;
+    t.p = read.next;
   }
-  return { index, events, hasNotes };
+  return { index, events: t.events, hasNotes: t.hasNotes };
+}
 
-  function push(e: MidiEvent): void {
-    if (--budget.events < 0) {
-      throw new MidiReadError(`more than ${budget.limit} events (limit reached in ${where(p)})`, "too many events");
-    }
-    events.push(e);
+/**
+ * The event whose first byte is at `q`: where the next one starts and the running status after it,
+ * or undefined when music21 would discard it.
+ */
+function readEvent(t: TrackReader, q: number, tick: number, lastStatus: number): { next: number; status: number } | undefined {
+  let status = t.bytes[q];
+  // Virtual byte k of the event (0 = status): with running status the status is implied.
+  let base = q;
+  let eventStatus = lastStatus;
+  if (status < 0x80) {
+    status = lastStatus >= 0 ? lastStatus : 0x90;
+    base = q - 1;
+  } else if (status !== 0xff) {
+    eventStatus = status;
   }
+  const msg = status & 0xf0;
+  let next: number | undefined;
+  if (msg >= 0x80 && msg <= 0xe0) {
+    next = readChannelEvent(t, status, base, q, tick);
+  } else if (status === 0xf0 || status === 0xf7) {
+    const len = readVlq(t, base + 1, 'SysEx length');
+    next = len === 'runaway' ? undefined : len[1] + len[0];
+  } else if (status === 0xff) {
+    next = readMetaEvent(t, base, tick);
+  }
+  // anything else is a system common / real-time byte: music21 raises and discards the event
+  return next === undefined ? undefined : { next, status: eventStatus };
+}
+
+function readChannelEvent(t: TrackReader, status: number, base: number, q: number, tick: number): number | undefined {
+  const msg = status & 0xf0;
+  const avail = t.end - base;
+  const b1 = t.bytes[base + 1];
+  const b2 = avail > 2 ? t.bytes[base + 2] : 0;
+  const channel = (status & 0x0f) + 1;
+  if (msg === 0xc0 || msg === 0xd0) {
+    // a data byte over 127: MidiException inside the event
+    if (b1 > 127) return undefined;
+    if (msg === 0xc0) push(t, { tick, kind: EventKind.Program, channel, a: b1, b: 0, data: undefined });
+    return base + 2;
+  }
+  if (msg === 0xb0 && b1 === LOCAL_CONTROL && avail <= 2) {
+    throw new MidiReadError(`truncated controller event in ${whereIn(t, q)}`, 'IndexError: index out of range');
+  }
+  if (msg === 0x90 && b2 > 0) {
+    t.hasNotes = true;
+    push(t, { tick, kind: EventKind.NoteOn, channel, a: b1, b: b2, data: undefined });
+  } else if (msg === 0x90 || msg === 0x80) {
+    push(t, { tick, kind: EventKind.NoteOff, channel, a: b1, b: b2, data: undefined });
+  }
+  return base + 3;
+}
+
+function readMetaEvent(t: TrackReader, base: number, tick: number): number | undefined {
+  const type = t.bytes[base + 1];
+  const len = readVlq(t, base + 2, 'meta event length');
+  if (len === 'runaway') return undefined;
+  const dataStart = len[1];
+  const next = dataStart + len[0];
+  if (type === 0x03 || type === 0x04 || type === 0x51 || type === 0x58 || type === 0x59) {
+    push(t, { tick, kind: EventKind.Meta, channel: 0, a: type, b: 0, data: t.bytes.subarray(dataStart, Math.min(next, t.end)) });
+  }
+  return next;
+}
+
+function push(t: TrackReader, e: MidiEvent): void {
+  if (--t.budget.events < 0) {
+    throw new MidiReadError(`more than ${t.budget.limit} events (limit reached in ${whereIn(t, t.p)})`, 'too many events');
+  }
+  t.events.push(e);
 }
