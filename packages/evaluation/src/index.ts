@@ -20,8 +20,6 @@ export { writeReport, collectReportData, REPORT_FILE } from './report';
 export type { ReportOptions } from './report';
 export { renderReport, lossChart, pianoRoll, esc, REPORT_CSS } from './report-html';
 export type { ReportData, ReportSample } from './report-html';
-export { makeFakeRunFolder, writeMidiNotes, fakePiece, loopingPiece } from './testing/fake-run-folder';
-export type { FakeRun, FakeRunOptions } from './testing/fake-run-folder';
 export { evaluatePaths } from './evaluate-paths';
 export type { EvaluatePathsOptions, PathsEvaluation, RunValidation } from './evaluate-paths';
 export { formatEvaluation } from './format-evaluation';
