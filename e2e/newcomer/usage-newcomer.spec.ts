@@ -64,6 +64,6 @@ describe('issue 18: usage', () => {
     });
     const source = runCli(['notes', 'builtin:classical-mini', '--source', 'music12']);
     expect(source.code).toBe(2);
-    expect(lines(source.stderr)).toEqual(["unknown NoteSource type 'music12' at --source (did you mean 'music21'? known: music21, timed)"]);
+    expect(lines(source.stderr)).toEqual(["unknown NoteSource type 'music12' at --source (did you mean 'music21'? known: music21, notes-pickle, timed)"]);
   });
 });
