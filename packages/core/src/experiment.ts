@@ -24,7 +24,7 @@ export interface SourceSpec<O = Record<string, unknown>> extends StageSpec<O> {
 export interface GenerateSection {
   length: number;
   count: number;
-  /** `random-window` (the seed), a MIDI file path, or inline tokens. */
+  /** `random-window` (the notebook), a MIDI file path, or inline tokens. */
   primer: string | string[];
   mode: GenerateMode;
   /** Beam width for `mode: beam`. */

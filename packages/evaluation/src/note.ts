@@ -33,8 +33,8 @@ export function onsetGroups(notes: readonly Note[]): { onset: number; pitches: n
 }
 
 /**
- * One token per onset, in the spirit of the seed recipe's vocabulary: a lone note keeps its octave
- * (`n60`), a chord keeps only its pitch classes (`c0.4.7`), because the seed's sink writes every
+ * One token per onset, in the spirit of the notebook recipe's vocabulary: a lone note keeps its octave
+ * (`n60`), a chord keeps only its pitch classes (`c0.4.7`), because the notebook's sink writes every
  * chord in one fixed octave. Samples and corpus go through this same function, so loops and copies
  * are found regardless of how a note was spelled (`F#` vs `G-`) by whichever parser made the tokens.
  */

@@ -76,7 +76,7 @@ export function modelWindow(model: tf.LayersModel): number | undefined {
 }
 
 /**
- * The seed's method: every step re-reads the last `sequenceLength` tokens from a zero state with
+ * The notebook's method: every step re-reads the last `sequenceLength` tokens from a zero state with
  * `model.predict`. While the history is shorter than the window (a short primer), the same
  * computation runs through the step-by-step twin, since a fixed-shape model cannot take it.
  */

@@ -7,7 +7,7 @@ export interface PrimerContext {
   log: Logger;
   /** Token ids of the training pieces (for `random-window`). */
   trainingIds?: readonly (readonly number[])[];
-  /** Windows run across piece boundaries (the seed concatenates the whole corpus). */
+  /** Windows run across piece boundaries (the notebook concatenates the whole corpus). */
   crossPieces?: boolean;
   /** Parses a MIDI primer the way the run parsed its corpus. */
   source?: NoteSource;
@@ -70,7 +70,7 @@ function randomWindow(rng: Rng, ctx: PrimerContext): number[] {
     throw new InputError('primer random-window needs the training data, and there is none; give --primer file.mid or --primer-tokens "E5 4.9 C5"');
   }
   const sequences = ctx.crossPieces ? [pieces.flatMap((p) => [...p])] : pieces;
-  // Window starts per sequence: every t with a full window at t (the seed's network_input rows).
+  // Window starts per sequence: every t with a full window at t (the notebook's network_input rows).
   const starts = sequences.map((s) => (s.length >= T ? s.length - T + 1 : 0));
   const total = starts.reduce((a, b) => a + b, 0);
   if (total === 0) {

@@ -98,7 +98,7 @@ export const PART_OPTION = defineOptions({
     type: 'string',
     default: 'first',
     rangeText: 'first, first-notes, merge, program:<0-127>, track:<n ≥ 1>',
-    description: "first: music21's parts[0] (the seed's data); first-notes: the first part with notes; program:<n>: GM program n; track:<n>: the n-th MTrk (1-based); merge: every track",
+    description: "first: music21's parts[0] (the notebook's data); first-notes: the first part with notes; program:<n>: GM program n; track:<n>: the n-th MTrk (1-based); merge: every track",
   },
 });
 

@@ -211,7 +211,7 @@ describe('options', () => {
     expect(() => parseSupervisedOptions(raw, 'trainer.options')).toThrow(message);
   });
 
-  it('fills in the seed defaults', () => {
+  it('fills in the notebook's defaults', () => {
     expect(parseSupervisedOptions({}, 't')).toMatchObject({
       epochs: 200,
       batchSize: 64,

@@ -9,7 +9,7 @@ export interface BenchOptions {
 export type BenchRow = Record<string, string | number | boolean | null>;
 
 /**
- * ms/note of `window` (the seed: re-read the 100-token window per note) and `stateful` (carry the
+ * ms/note of `window` (the notebook: re-read the 100-token window per note) and `stateful` (carry the
  * LSTM state, one step per note) on the seed-doc network, batch 1 and 16, with their ratio, all
  * measured in this one run.
  */

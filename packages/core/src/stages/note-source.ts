@@ -38,7 +38,7 @@ export const NoteSource = Symbol.for('@piano-lstm/core/NoteSource');
  * lengths written as reduced fractions, so a token reads the same whatever grid made it.
  */
 export interface TimedToken {
-  /** The seed's token: a pitch name (`F#5`) or a chord's normal order (`4.9`). */
+  /** The notebook's token: a pitch name (`F#5`) or a chord's normal order (`4.9`). */
   pitch: string;
   gap: number;
   duration: number;

@@ -41,7 +41,7 @@ export function fakePiece(rng: Rng, bars = 8): Note[] {
   return notes;
 }
 
-/** The seed's failure mode: a short figure repeated to the end. */
+/** The notebook's failure mode: a short figure repeated to the end. */
 export function loopingPiece(length = 64): Note[] {
   const figure = [64, 67, 72, 67];
   return Array.from({ length }, (_, i) => ({ pitch: figure[i % figure.length], onset: i * 0.5, duration: 0.5, velocity: 80 }));

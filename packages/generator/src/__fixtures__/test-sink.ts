@@ -1,7 +1,7 @@
 import { Midi } from '@tonejs/midi';
 import { writeFileAtomic, type Sink } from '@piano-lstm/core';
 
-/** A Sink like the seed's: one note or chord every half quarter, piano. Enough to compare bytes. */
+/** A Sink like the notebook's: one note or chord every half quarter, piano. Enough to compare bytes. */
 export class TestMidiSink implements Sink {
   readonly extension = '.mid';
   async write(tokens: readonly string[], outPath: string, options: { force?: boolean } = {}): Promise<string> {

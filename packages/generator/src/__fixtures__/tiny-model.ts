@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch, Encoder, Piece, TensorData, WindowSet } from '@piano-lstm/core';
 
-/** A minimal Encoder for tests: the seed's scalar input (`id / V`) or integer ids. */
+/** A minimal Encoder for tests: the notebook's scalar input (`id / V`) or integer ids. */
 export class TinyEncoder implements Encoder {
   readonly targetKind: 'onehot' | 'sparse';
   vocabulary: readonly string[];

@@ -5,7 +5,7 @@ import { generateTokenIds } from '../generate-tokens';
 import { ModelStepper } from '../inference/model-stepper';
 import { ArgmaxSampler } from '../samplers/samplers';
 
-/** The seed corpus' vocabulary size (the article's Final Fantasy MIDI set), so the output layer is the seed's. */
+/** The notebook corpus' vocabulary size (the article's Final Fantasy MIDI set), so the output layer is the notebook's. */
 export const SEED_VOCAB = 358;
 export const SEED_WINDOW = 100;
 
@@ -30,7 +30,7 @@ export interface GenerationBenchOptions {
 }
 
 /**
- * ms/note of `window` (the seed: the whole 100-step window per note) and `stateful` (one step per
+ * ms/note of `window` (the notebook: the whole 100-step window per note) and `stateful` (one step per
  * note) on the seed-doc network, at each batch size, measured side by side in one process. Per-note
  * time is the difference between a long and a one-token generation, so loading the primer and
  * building the twin do not count; `prime_ms` reports the primer read on its own.

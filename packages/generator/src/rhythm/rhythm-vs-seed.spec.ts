@@ -132,7 +132,7 @@ describe(`rhythm path vs seed path on ${fs.existsSync(piano) ? `${corpusFiles.le
       `total variation vs corpus (IOI / duration): seed ${result.seed.ioi.toFixed(3)} / ${result.seed.duration.toFixed(3)}, rhythm ${result.rhythm.ioi.toFixed(3)} / ${result.rhythm.duration.toFixed(3)}`,
     );
     // On the varied piano corpus the rhythm path must be far closer (half the distance or less). The
-    // built-in corpus is mostly eighths, which the seed's fixed 0.5-quarter grid already resembles
+    // built-in corpus is mostly eighths, which the notebook's fixed 0.5-quarter grid already resembles
     // (measured: seed 0.39 / 0.58, rhythm 0.33 / 0.27), so there it must only be closer.
     const factor = fs.existsSync(piano) ? 2 : 1;
     expect(result.rhythm.ioi).toBeLessThan(result.seed.ioi / factor);

@@ -25,7 +25,7 @@ export function checkRepetitionPenalty(o: RepetitionPenaltyOptions | undefined, 
 }
 
 /**
- * History-dependent reweighting shared by every sampler. The seed's output loops on a few figures;
+ * History-dependent reweighting shared by every sampler. The notebook's output loops on a few figures;
  * this lowers (penalty) or forbids (n-gram) the token that would continue a loop.
  */
 export class RepetitionPenalty {

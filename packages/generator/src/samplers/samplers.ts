@@ -166,7 +166,7 @@ function samplerFactory<O extends SamplerOptions>(type: string, description: str
   };
 }
 
-export const argmaxSamplerFactory = samplerFactory('argmax', 'the seed: the most likely token (deterministic); optional repetitionPenalty', {}, (o) => new ArgmaxSampler(o));
+export const argmaxSamplerFactory = samplerFactory('argmax', 'the notebook: the most likely token (deterministic); optional repetitionPenalty', {}, (o) => new ArgmaxSampler(o));
 
 export const temperatureSamplerFactory = samplerFactory<SamplerOptions & { t: number }>(
   'temperature',

@@ -63,7 +63,7 @@ function compare(option: 'first' | 'first-notes') {
 }
 
 d('music21 golden match (../shared/corpora/golden)', () => {
-  // Both part modes must match the reference token for token: `first` against the seed's tokens,
+  // Both part modes must match the reference token for token: `first` against the notebook's tokens,
   // `first-notes` against the golden `alt_first_nonempty_part` (the part the shipped configs use).
   it.each(['first', 'first-notes'] as const)('part: %s reproduces every golden file exactly', (option) => {
     const r = compare(option);

@@ -44,7 +44,7 @@ export type FileOutcome =
   | { path: string; skip: string; cached: boolean };
 
 /**
- * The seed's note extractor (`music21` 10.5 + `get_notes()`), reproduced in TypeScript. One bad
+ * The notebook's note extractor (`music21` 10.5 + `get_notes()`), reproduced in TypeScript. One bad
  * file never stops a corpus: it becomes a `SkippedFile` with a one-line reason.
  */
 export class Music21NoteSource implements NoteSource {

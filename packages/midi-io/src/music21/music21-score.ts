@@ -1,5 +1,5 @@
 /**
- * What music21 10.5 makes of a MIDI file, reduced to what decides the seed's tokens:
+ * What music21 10.5 makes of a MIDI file, reduced to what decides the notebook's tokens:
  * `converter.parse` → `partitionByInstrument` → parts → Note/Chord elements in `recurse()` order.
  * Section numbers refer to shared/docs/music21-midi-semantics.md, which this file implements.
  *

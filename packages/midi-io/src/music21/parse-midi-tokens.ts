@@ -3,7 +3,7 @@ import { Music21Score, Piece, buildScore, isTokenPiece, partitionByInstrument, p
 
 /**
  * Which notes become the token sequence.
- * - `first`: music21's `parts[0]` after `partitionByInstrument` (the seed's data, often empty);
+ * - `first`: music21's `parts[0]` after `partitionByInstrument` (the notebook's data, often empty);
  * - `first-notes`: the first part that has notes;
  * - `program:<n>`: notes played under GM program n (0..127), all tracks;
  * - `track:<n>`: all pitched notes of the n-th MTrk chunk (1-based);
@@ -32,7 +32,7 @@ export interface ParsedTokens {
 export const PART_PATTERN = /^(first|first-notes|merge|program:(\d{1,3})|track:(\d{1,5}))$/;
 
 /**
- * Tokens of one MIDI file as music21 10.5 + the seed's `get_notes()` produce them (with the
+ * Tokens of one MIDI file as music21 10.5 + the notebook's `get_notes()` produce them (with the
  * defaults), or as selected by `options`. Throws `MidiReadError` (one-line `reason`) for files
  * the reference rejects.
  */

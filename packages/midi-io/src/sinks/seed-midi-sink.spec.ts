@@ -66,7 +66,7 @@ describe('seed-midi sink', () => {
     fc.assert(
       fc.property(fc.array(token, { minLength: 1, maxLength: 40 }), (items) => {
         const tokens = items.map((it) => (it.keys.length === 1 ? parseMidiTokens(seedMidiBytes([`${noteName(it.keys[0])}`])).tokens[0] : chordToken(it.keys)));
-        // consecutive tokens sharing a pitch overlap (1-quarter notes every half quarter): excluded by the seed's contract
+        // consecutive tokens sharing a pitch overlap (1-quarter notes every half quarter): excluded by the notebook's contract
         for (let i = 1; i < tokens.length; i++) if (tokenKeys(tokens[i]).some((k) => tokenKeys(tokens[i - 1]).includes(k))) return;
         const back = parseMidiTokens(seedMidiBytes(tokens), { ties: 'merge' }).tokens;
         expect(back).toEqual(tokens);

@@ -3,11 +3,11 @@ import { keyOfPitchName } from '../music21/music21-spelling';
 import { writeMidiFile } from '../smf/midi-writer';
 
 export interface SeedMidiOptions {
-  /** quarters between consecutive tokens (the seed: 0.5) */
+  /** quarters between consecutive tokens (the notebook: 0.5) */
   step: number;
-  /** length of every note in quarters (the seed relies on music21's default 1.0) */
+  /** length of every note in quarters (the notebook relies on music21's default 1.0) */
   noteLength: number;
-  /** tempo of the written file in quarter notes per minute (the seed: 120); `generate --qpm` sets it */
+  /** tempo of the written file in quarter notes per minute (the notebook: 120); `generate --qpm` sets it */
   tempo?: number;
 }
 
@@ -16,7 +16,7 @@ const VELOCITY = 90;
 const CHORD_OCTAVE_BASE = 60;
 
 /**
- * The MIDI keys a token stands for, as the seed's `create_midi()` reads it: a token with a `.` or
+ * The MIDI keys a token stands for, as the notebook's `create_midi()` reads it: a token with a `.` or
  * made only of digits is a chord of pitch classes placed in octave 4 (`4.9` → E4 A4, `11` → B4);
  * anything else is a pitch name (`B-4` → 70).
  */
@@ -35,7 +35,7 @@ export function tokenKeys(token: string): number[] {
   return [key];
 }
 
-/** The seed's writer: one piano track, 120 bpm, 4/4, a token every `step` quarters, velocity 90. */
+/** The notebook's writer: one piano track, 120 bpm, 4/4, a token every `step` quarters, velocity 90. */
 export function seedMidiBytes(tokens: readonly string[], options: SeedMidiOptions = { step: 0.5, noteLength: 1 }): Uint8Array {
   const length = Math.round(options.noteLength * PPQ);
   const notes = tokens.flatMap((token, i) => tokenKeys(token).map((key) => ({ tick: Math.round(i * options.step * PPQ), length, key, velocity: VELOCITY })));
@@ -53,8 +53,8 @@ export class SeedMidiSink implements Sink {
 }
 
 const SEED_MIDI_OPTIONS = defineOptions({
-  step: { type: 'number', default: 0.5, min: 0, minExclusive: true, max: 64, description: 'quarters between consecutive tokens (the seed: 0.5)' },
-  noteLength: { type: 'number', default: 1, min: 0, minExclusive: true, max: 64, description: "length of every note in quarters (the seed relies on music21's default 1.0)" },
+  step: { type: 'number', default: 0.5, min: 0, minExclusive: true, max: 64, description: 'quarters between consecutive tokens (the notebook: 0.5)' },
+  noteLength: { type: 'number', default: 1, min: 0, minExclusive: true, max: 64, description: "length of every note in quarters (the notebook relies on music21's default 1.0)" },
   tempo: { type: 'number', min: 1, max: 1000, defaultText: '120', description: 'tempo of the written file in quarter notes per minute (generate --qpm sets it)' },
 });
 
@@ -66,7 +66,7 @@ export const parseSeedMidiOptions = optionsParser(SEED_MIDI_OPTIONS, (o, at): Se
 export const seedMidiSinkFactory: StageFactory<Sink, SeedMidiOptions> = {
   stage: 'Sink',
   type: 'seed-midi',
-  description: 'tokens → one piano track, 120 bpm, a token every 0.5 quarter, notes 1 quarter long (the seed)',
+  description: 'tokens → one piano track, 120 bpm, a token every 0.5 quarter, notes 1 quarter long (the notebook)',
   options: SEED_MIDI_OPTIONS,
   parseOptions: parseSeedMidiOptions,
   create: (options) => new SeedMidiSink(options),

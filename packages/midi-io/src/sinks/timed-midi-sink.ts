@@ -42,7 +42,7 @@ export interface TimedNote {
 }
 
 /**
- * Timed events → notes. A chord token (`0.4.7`) sounds in octave 4 as in the seed; a key struck
+ * Timed events → notes. A chord token (`0.4.7`) sounds in octave 4 as in the notebook; a key struck
  * again while still held is released at the new onset (a piano cannot hold one key twice), and a
  * duration under one tick is raised to one tick — each such fix is counted in `fixed`.
  */

@@ -143,7 +143,7 @@ describe('timed-midi sink', () => {
 /**
  * MIDI → timed tokens → MIDI on the piano corpus: every original note of the selected part should
  * come back with its onset and its duration each within one grid step (same key for single notes,
- * same pitch class for chord tokens, which sound in octave 4 as in the seed).
+ * same pitch class for chord tokens, which sound in octave 4 as in the notebook).
  */
 export function roundTripShare(files: string[], chords: 'group' | 'split'): { notes: number; kept: number } {
   let notes = 0;
@@ -184,7 +184,7 @@ function keyOf(name: string): number {
 
 const corpusFiles = fs.existsSync(piano) ? fs.readdirSync(piano).filter((f) => /\.mid$/i.test(f)).map((f) => path.join(piano, f)) : [];
 (corpusFiles.length ? describe : describe.skip)(`round trip on ${path.relative(repoRoot, piano)}`, () => {
-  // `group` merges octave doublings into one pitch-class chord sounding in octave 4 (the seed's
+  // `group` merges octave doublings into one pitch-class chord sounding in octave 4 (the notebook's
   // chord tokens), so fewer notes come back; `split` (the default) is the faithful one.
   it.each([
     { chords: 'split' as const, atLeast: 0.99 },

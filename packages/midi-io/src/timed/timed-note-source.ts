@@ -22,7 +22,7 @@ export type TimedOutcome =
   | { path: string; skip: string };
 
 /**
- * The rhythm path's NoteSource: per event the seed's pitch/chord token with its onset gap and
+ * The rhythm path's NoteSource: per event the notebook's pitch/chord token with its onset gap and
  * duration on a grid (`C4|1/2|1`), and `Piece.events` in quarters. Parsing is fast enough
  * (hundreds of files a second) that it keeps no cache.
  */
@@ -86,7 +86,7 @@ const TIMED_SOURCE_OPTIONS = {
       type: 'string',
       default: 'split',
       choices: ['group', 'split'],
-      description: "split: one event per note, lowest first, gap 0 inside a chord; group: notes struck together with one duration become the seed's chord token",
+      description: "split: one event per note, lowest first, gap 0 inside a chord; group: notes struck together with one duration become the notebook's chord token",
     },
     velocity: { type: 'int', default: 0, min: 0, max: 127, description: 'number of velocity buckets (0: no velocity in the tokens); a bucket is written as its middle value' },
   }),

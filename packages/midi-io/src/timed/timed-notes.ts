@@ -12,7 +12,7 @@ export interface TimedOptions {
   /**
    * `split` (default): one event per note, lowest first, gap 0 inside a chord — keeps octaves, so
    * the round trip keeps 99.6% of the piano corpus's notes within a grid step; `group`: notes
-   * struck together with the same duration form the seed's chord token (`0.4.7`, pitch classes,
+   * struck together with the same duration form the notebook's chord token (`0.4.7`, pitch classes,
    * sounding in octave 4), which keeps 87.7%.
    */
   chords: 'group' | 'split';
@@ -42,7 +42,7 @@ interface RawNote {
 /**
  * One file's timed events: every pitched note of the selected part with its onset and duration
  * rounded to the grid straight from the MIDI ticks (not through music21's 1/4-or-1/3 quantiser,
- * which moves about one note in eight by more than 1/12 quarter), then joined into the seed's
+ * which moves about one note in eight by more than 1/12 quarter), then joined into the notebook's
  * tokens. Part selection follows music21's `partitionByInstrument`, as the `music21` source does.
  */
 export function parseTimedNotes(bytes: Uint8Array, options: Partial<TimedOptions> = {}, limits?: ReadLimits): TimedParse {

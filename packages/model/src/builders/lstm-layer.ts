@@ -40,7 +40,7 @@ export function checkLstmEngine(kind: LstmKind, recurrentDropout: number, path: 
  * One LSTM layer on the engine `kind` names, all with Keras semantics (sigmoid gates, unit forget
  * bias) and Keras' weight layout, so checkpoints of any engine load into any other. Kernels are
  * glorotUniform, recurrent kernels too: the default orthogonal initialiser aborts the wasm backend
- * at the seed's sizes.
+ * at the notebook's sizes.
  */
 export function createLstm(kind: LstmKind, args: LstmLayerArgs): tf.layers.Layer {
   return createLstmLayer(kind, {

@@ -14,7 +14,7 @@ export const STACK_OPTIONS = defineOptions({
   denseActivation: { type: 'string', default: 'linear', choices: DENSE_ACTIVATIONS, description: 'activation after each hidden Dense' },
   dropout: { type: 'number', default: 0.3, min: 0, max: 1, maxExclusive: true, description: 'dropout rate (where dropoutAfter says, and after each hidden Dense)' },
   recurrentDropout: { type: 'number', default: 0, min: 0, max: 1, maxExclusive: true, description: "dropout on the LSTMs' recurrent state (not with lstm: native)" },
-  batchNorm: { type: 'boolean', default: false, description: 'BatchNormalization after the last LSTM and after each hidden Dense (the seed repo)' },
+  batchNorm: { type: 'boolean', default: false, description: 'BatchNormalization after the last LSTM and after each hidden Dense (the notebook repository)' },
   dropoutAfter: { type: 'string', default: 'inner-lstms', choices: ['inner-lstms', 'last-lstm'], description: 'dropout after each LSTM but the last (seed-doc) or only after the last (seed-repo)' },
   embedding: { type: 'int', default: 0, min: 0, max: 4096, description: "embedding width for integer inputs; 0 = the encoder's dim (64 if it has none)" },
   lstm: { type: 'string', default: 'auto', choices: LSTM_KINDS, description: 'what runs the LSTM layers (see "LSTM implementations")' },

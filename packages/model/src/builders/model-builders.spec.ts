@@ -81,7 +81,7 @@ describe('seed-repo', () => {
 
   it('counts the default 3×512 network as Keras does', async () => {
     const m = await build(seedRepoModelFactory, {});
-    // Keras model.summary() of the seed repo's network: 1,052,672 + 2 × 2,099,200 + 2,048 + 131,328 + 1,024 + dense(256, V)
+    // Keras model.summary() of the notebook repository's network: 1,052,672 + 2 × 2,099,200 + 2,048 + 131,328 + 1,024 + dense(256, V)
     expect(m.countParams()).toBe(1052672 + 2 * 2099200 + 2048 + 131328 + 1024 + 256 * V + V);
     expect(m.countParams()).toBe(lstm(1, 512) + 2 * lstm(512, 512) + 4 * 512 + dense(512, 256) + 4 * 256 + dense(256, V));
     m.dispose();

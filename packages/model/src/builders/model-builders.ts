@@ -27,12 +27,12 @@ function stackFactory(type: string, description: string, options: typeof STACK_O
 }
 
 /** The blog post's network: LSTM 256/512/256 with dropout .3 between, Dense 256, Dropout, softmax (the declaration's own defaults). */
-export const seedDocModelFactory = stackFactory('seed-doc', 'the seed article: LSTM(256,seq)→Drop→LSTM(512,seq)→Drop→LSTM(256)→Dense(256)→Drop→Dense(n_vocab)→softmax', STACK_OPTIONS);
+export const seedDocModelFactory = stackFactory('seed-doc', 'the notebook's article: LSTM(256,seq)→Drop→LSTM(512,seq)→Drop→LSTM(256)→Dense(256)→Drop→Dense(n_vocab)→softmax', STACK_OPTIONS);
 
 /** The seed repository's network: 3 × LSTM(512) with recurrent dropout, batch norm, ReLU head. */
 export const seedRepoModelFactory = stackFactory(
   'seed-repo',
-  'the seed repo: 3×LSTM(512, recurrent dropout .3)→BN→Drop→Dense(256)→ReLU→BN→Drop→Dense(n_vocab)→softmax',
+  'the notebook repository: 3×LSTM(512, recurrent dropout .3)→BN→Drop→Dense(256)→ReLU→BN→Drop→Dense(n_vocab)→softmax',
   withDefaults(STACK_OPTIONS, { layers: [512, 512, 512], denseActivation: 'relu', recurrentDropout: 0.3, batchNorm: true, dropoutAfter: 'last-lstm' }),
 );
 

@@ -233,7 +233,7 @@ describe('checkpoints', () => {
   });
 
   describe('the encoder comes back through the registry', () => {
-    /** A plugin's encoder type: the seed's layout under another name, with one option of its own. */
+    /** A plugin's encoder type: the notebook's layout under another name, with one option of its own. */
     class PluginEncoder extends SeedScalarEncoder {
       override readonly type = 'plugin-scalar' as string as 'seed-scalar';
     }

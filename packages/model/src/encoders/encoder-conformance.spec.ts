@@ -107,7 +107,7 @@ const pieces: Piece[] = [
   { path: 'b.mid', tokens: ['A3', 'C4', 'E4', 'A3', 'C4', 'E4', '9.0.4'] },
 ];
 
-/** The token encoders' windowing, exactly the seed's (the rhythm encoders window their own units). */
+/** The token encoders' windowing, exactly the notebook's (the rhythm encoders window their own units). */
 const implementations: { name: string; make: (o: WindowOptions) => TokenEncoder }[] = [
   { name: 'seed-scalar', make: (o) => new SeedScalarEncoder(o) },
   { name: 'embedding', make: (o) => new EmbeddingEncoder({ ...o, dim: 4 }) },
@@ -227,7 +227,7 @@ describe.each(implementations)('token encoder windows: $name', ({ make }) => {
 });
 
 describe('seed-scalar specifics', () => {
-  it('scales each id by the vocabulary size, as the seed does', () => {
+  it('scales each id by the vocabulary size, as the notebook does', () => {
     const enc = new SeedScalarEncoder({ sequenceLength: 2, stride: 1, crossPieces: true });
     enc.fit([{ path: 'p', tokens: ['A', 'B', 'C', 'D'] }]);
     const b = enc.batch(enc.windows([{ path: 'p', tokens: ['A', 'B', 'C', 'D'] }]), [1]);

@@ -3,7 +3,7 @@ import { TokenEncoder, windowOptions, type WindowOptions } from './token-encoder
 
 export type SeedScalarOptions = WindowOptions;
 
-/** The seed's encoding: each step is one float, `index / n_vocab`; the target is one-hot. */
+/** The notebook's encoding: each step is one float, `index / n_vocab`; the target is one-hot. */
 export class SeedScalarEncoder extends TokenEncoder {
   readonly type = 'seed-scalar';
   readonly inputKind = 'scalar' as const;
@@ -34,7 +34,7 @@ const SEED_SCALAR_OPTIONS = windowOptions(true);
 export const seedScalarEncoderFactory: StageFactory<SeedScalarEncoder, SeedScalarOptions> = {
   stage: 'Encoder',
   type: 'seed-scalar',
-  description: 'the seed: index/n_vocab floats in [n,T,1], one-hot targets, windows over the concatenated corpus',
+  description: 'the notebook: index/n_vocab floats in [n,T,1], one-hot targets, windows over the concatenated corpus',
   options: SEED_SCALAR_OPTIONS,
   parseOptions: optionsParser(SEED_SCALAR_OPTIONS),
   create: (options) => new SeedScalarEncoder(options),

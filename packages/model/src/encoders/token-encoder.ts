@@ -1,15 +1,15 @@
 import { InputError, defineOptions, type OptionsOf, type EncodedBatch, type Encoder, type MultiHeadLayout, type Piece, type TensorData, type WindowSet } from '@piano-lstm/core';
 import { IdWindowSet } from './window-set';
 
-/** The options every token encoder reads; `crossPieces` defaults differ (the seed windows across pieces). */
+/** The options every token encoder reads; `crossPieces` defaults differ (the notebook windows across pieces). */
 export function windowOptions(crossPieces: boolean) {
   return defineOptions({
-    sequenceLength: { type: 'int', default: 100, min: 1, max: 100_000, description: "window length T (the seed's 100)" },
+    sequenceLength: { type: 'int', default: 100, min: 1, max: 100_000, description: "window length T (the notebook's 100)" },
     stride: { type: 'int', default: 1, min: 1, max: 100_000, description: 'step between window starts' },
     crossPieces: {
       type: 'boolean',
       default: crossPieces,
-      description: 'window over the concatenation of all pieces (crossing piece ends, as the seed) instead of within each piece',
+      description: 'window over the concatenation of all pieces (crossing piece ends, as the notebook) instead of within each piece',
     },
   });
 }

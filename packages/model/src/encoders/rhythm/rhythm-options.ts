@@ -63,7 +63,7 @@ export function pitchName(key: number): string {
   return `${SPELLING[((key % 12) + 12) % 12]}${Math.floor(key / 12) - 1}`;
 }
 
-/** MIDI keys of a seed token: a pitch name, or a chord of pitch classes sounding in octave 4 (as the seed writes it). */
+/** MIDI keys of a notebook token: a pitch name, or a chord of pitch classes sounding in octave 4 (as the notebook writes it). */
 export function pitchKeys(token: string): number[] | undefined {
   if (CHORD.test(token)) {
     const pcs = token.split('.').map(Number);
