@@ -211,7 +211,7 @@ describe('options', () => {
     expect(() => parseSupervisedOptions(raw, 'trainer.options')).toThrow(message);
   });
 
-  it('fills in the notebook's defaults', () => {
+  it('fills in the notebook defaults', () => {
     expect(parseSupervisedOptions({}, 't')).toMatchObject({
       epochs: 200,
       batchSize: 64,

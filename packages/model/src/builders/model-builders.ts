@@ -27,7 +27,7 @@ function stackFactory(type: string, description: string, options: typeof STACK_O
 }
 
 /** The blog post's network: LSTM 256/512/256 with dropout .3 between, Dense 256, Dropout, softmax (the declaration's own defaults). */
-export const seedDocModelFactory = stackFactory('seed-doc', 'the notebook's article: LSTM(256,seq)→Drop→LSTM(512,seq)→Drop→LSTM(256)→Dense(256)→Drop→Dense(n_vocab)→softmax', STACK_OPTIONS);
+export const seedDocModelFactory = stackFactory('seed-doc', 'the notebook article: LSTM(256,seq)→Drop→LSTM(512,seq)→Drop→LSTM(256)→Dense(256)→Drop→Dense(n_vocab)→softmax', STACK_OPTIONS);
 
 /** The seed repository's network: 3 × LSTM(512) with recurrent dropout, batch norm, ReLU head. */
 export const seedRepoModelFactory = stackFactory(
