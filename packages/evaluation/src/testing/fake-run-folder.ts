@@ -1,22 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Midi } from '@tonejs/midi';
 import { Rng } from '@piano-lstm/core';
+import { writeMidiFile } from '@piano-lstm/midi-io';
 import { compareWithBaselines, computeBaselines } from '../baselines';
 import type { Note } from '../note';
 import { onsetTokens } from '../note';
 
 /** Writes notes (times in quarters) as a one-track piano MIDI file. */
 export function writeMidiNotes(file: string, notes: readonly Note[], bpm = 120): void {
-  const midi = new Midi();
-  midi.header.setTempo(bpm);
-  const ppq = midi.header.ppq;
-  const track = midi.addTrack();
-  for (const n of notes) {
-    track.addNote({ midi: n.pitch, ticks: Math.round(n.onset * ppq), durationTicks: Math.max(1, Math.round(n.duration * ppq)), velocity: n.velocity / 127 });
-  }
+  const ppq = 480;
+  const specs = notes.map((n) => ({ tick: Math.round(n.onset * ppq), length: Math.max(1, Math.round(n.duration * ppq)), key: n.pitch, velocity: Math.round(n.velocity) }));
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, midi.toArray());
+  fs.writeFileSync(file, writeMidiFile({ ppq, bpm, timeSignature: [4, 4], tracks: [{ name: 'Piano', program: 0, notes: specs }] }));
 }
 
 const C_MAJOR = [0, 2, 4, 5, 7, 9, 11];
