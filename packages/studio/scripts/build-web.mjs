@@ -14,9 +14,9 @@ const out = path.join(pkg, 'dist', 'web');
 const require = createRequire(import.meta.url);
 
 // Node built-ins and Node-only packages reached by shared modules only on Node paths (file primers,
-// atomic writes, tfjs-node, the native LSTM addon): the page never calls them, so they bundle as an
+// atomic writes, run-folder locks, tfjs-node, the native LSTM addon): the page never calls them, so they bundle as an
 // object whose every use throws a clear error.
-const NODE_ONLY = /^((node:)?(fs|path|os|crypto|child_process|worker_threads|url|util)|@tensorflow\/tfjs-node|@piano-lstm\/native-lstm)$/;
+const NODE_ONLY = /^((node:)?(fs|path|os|crypto|child_process|worker_threads|url|util)|proper-lockfile|@tensorflow\/tfjs-node|@piano-lstm\/native-lstm)$/;
 const nodeStub = {
   name: 'node-builtins',
   setup(build) {

@@ -10,6 +10,7 @@ import {
   resolvePrimers,
   rhythmEncoderFromSpec,
   Rng,
+  RUN_DIRS,
   samplerFactories,
   seedMidiBytes,
   SeedScalarEncoder,
@@ -72,7 +73,7 @@ export function encoderFromSpec(spec: EncoderSpec): Encoder {
 /** Loads a checkpoint folder over HTTP: model.json + weights, encoder.json. */
 export async function loadModel(runId: string, checkpoint: string): Promise<LoadedModel> {
   await initBackend();
-  const base = ['checkpoints', checkpoint];
+  const base = [RUN_DIRS.checkpoints, checkpoint];
   const spec = (await (await fetchOk(runFileUrl(runId, [...base, 'encoder.json']))).json()) as EncoderSpec;
   const encoder = encoderFromSpec(spec);
   const model = await tf.loadLayersModel(runFileUrl(runId, [...base, 'model.json']));
