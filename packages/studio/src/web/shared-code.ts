@@ -8,10 +8,8 @@ export { Rng, RUN_DIRS, RUN_FILES, type Encoder, type Logger, type Sampler, type
 export { generateTokenIds } from '../../../generator/src/generate-tokens';
 export { resolvePrimers } from '../../../generator/src/primers';
 export { samplerFactories } from '../../../generator/src/samplers/samplers';
-export { EmbeddingEncoder, type EmbeddingEncoderOptions } from '../../../model/src/encoders/embedding-encoder';
-export { SeedScalarEncoder } from '../../../model/src/encoders/seed-scalar-encoder';
-export { rhythmEncoderFromSpec } from '../../../model/src/encoders/rhythm';
-export type { EncoderSpec, WindowOptions } from '../../../model/src/encoders/token-encoder';
+export { modelRegistry } from '../../../model/src/model-module';
+export type { EncoderSpec } from '../../../model/src/encoders/token-encoder';
 export { registerFastWasmKernels } from '../../../model/src/lstm/fast-wasm-kernels';
 export { seedMidiBytes, parseSeedMidiOptions } from '../../../midi-io/src/sinks/seed-midi-sink';
 export { timedMidiBytes, parseTimedMidiOptions, eventsFromTimedTokens } from '../../../midi-io/src/sinks/timed-midi-sink';
