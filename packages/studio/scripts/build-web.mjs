@@ -14,9 +14,9 @@ const out = path.join(pkg, 'dist', 'web');
 const require = createRequire(import.meta.url);
 
 // Node built-ins and Node-only packages reached by shared modules only on Node paths (file primers,
-// atomic writes, tfjs-node, the native LSTM addon): the page never calls them, so they bundle as an
+// atomic writes, run-folder locks, tfjs-node, the native LSTM addon): the page never calls them, so they bundle as an
 // object whose every use throws a clear error.
-const NODE_ONLY = /^((node:)?(fs|path|os|crypto|child_process|worker_threads|url|util)|@tensorflow\/tfjs-node|@piano-lstm\/native-lstm)$/;
+const NODE_ONLY = /^((node:)?(fs|path|os|crypto|child_process|worker_threads|url|util)|proper-lockfile|@tensorflow\/tfjs-node|@piano-lstm\/native-lstm)$/;
 const nodeStub = {
   name: 'node-builtins',
   setup(build) {
@@ -39,11 +39,12 @@ const result = await esbuild.build({
   format: 'iife',
   platform: 'browser',
   target: 'es2022',
-  minify: true,
+  minify: !process.env.STUDIO_DEBUG,
   sourcemap: false,
   legalComments: 'none',
   alias,
   plugins: [nodeStub],
+  inject: [path.join(here, 'browser-buffer.mjs')],
   define: { 'process.env.NODE_ENV': '"production"' },
   tsconfig: path.join(pkg, 'tsconfig.web.json'),
   logLevel: 'warning',

@@ -1,27 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isRunFolder, readRunFolder, type EpochMetrics } from '@piano-lstm/evaluation';
+import { RUN_FILES, RunFolder, type EpochMetrics } from '@piano-lstm/core';
+import { readRunFolder } from '@piano-lstm/evaluation';
 
 /*
- * The one place where the studio knows run-folder file names. Everything else asks this module,
- * so that switching to core's RunFolder changes this file only.
+ * How the studio reads run folders: through core's RunFolder, which owns their file names. The
+ * studio spells none of them itself.
  */
 
-/** Files and folders a run folder holds (see the root README, "The run folder"). */
-export const RUN_FILES = {
-  config: 'config.yaml',
-  metrics: 'metrics.jsonl',
-  evaluation: 'evaluation.json',
-  vocab: 'vocab.json',
-  best: 'best',
-  latest: 'latest',
-  checkpoints: 'checkpoints',
-  samples: 'samples',
-  lock: '.lock',
-} as const;
+/**
+ * Files of one checkpoint folder that a browser needs to run it. The model package writes them and
+ * exports no names for model.json and encoder.json; the vocabulary is the run folder's file.
+ */
+export const CHECKPOINT_FILES = { model: 'model.json', encoder: 'encoder.json', vocab: RUN_FILES.vocab } as const;
 
-/** Files of one checkpoint folder that a browser needs to run it. */
-export const CHECKPOINT_FILES = { model: 'model.json', encoder: 'encoder.json', vocab: 'vocab.json' } as const;
+/**
+ * The writer lock's folder inside a run folder. Core keeps this name private (run-folder-lock.ts)
+ * and offers no freshness query; the studio only reads its mtime, which the lock holder refreshes.
+ */
+const LOCK_DIR = '.lock';
 
 /** A run whose lock was refreshed or whose metrics grew this recently counts as training. */
 const LIVE_MS = 120_000;
@@ -59,7 +56,7 @@ export function listRuns(runsDir: string): RunSummary[] {
   const root = path.resolve(runsDir);
   const found: string[] = [];
   const walk = (dir: string, depth: number): void => {
-    if (isRunFolder(dir)) {
+    if (RunFolder.isRunFolder(dir)) {
       found.push(dir);
       return;
     }
@@ -86,7 +83,7 @@ export function listRuns(runsDir: string): RunSummary[] {
 /** The run folder of `id`, or undefined when `id` is not one of the runs under `runsDir`. */
 export function runDirOf(runsDir: string, id: string): string | undefined {
   const dir = path.resolve(runsDir, ...id.split('/'));
-  return isRunFolder(dir) ? dir : undefined;
+  return RunFolder.isRunFolder(dir) ? dir : undefined;
 }
 
 /** Everything the page shows about one run; missing or half-written files read as absent. */
@@ -104,12 +101,17 @@ export function readRun(runsDir: string, dir: string): RunDetails {
   };
 }
 
-/** Metrics only: what a page polls while a run trains. */
+/** Metrics only: what a page polls while a run trains. An unreadable log reads as no epochs yet. */
 export function readMetrics(dir: string): EpochMetrics[] {
-  return readRunFolder(dir).epochs;
+  try {
+    return RunFolder.at(dir).readMetrics().epochs;
+  } catch {
+    return [];
+  }
 }
 
 function summarize(root: string, dir: string): RunSummary {
+  const run = RunFolder.at(dir);
   const contents = readRunFolder(dir);
   const id = path.relative(root, dir).split(path.sep).join('/') || '.';
   const stat = fs.statSync(dir);
@@ -124,8 +126,8 @@ function summarize(root: string, dir: string): RunSummary {
     epochs: contents.epochs.length,
     bestLoss: min('loss'),
     bestValLoss: min('val_loss'),
-    status: statusOf(dir),
-    best: readMark(dir, RUN_FILES.best) ?? readMark(dir, RUN_FILES.latest) ?? null,
+    status: statusOf(run),
+    best: run.readMark('best') ?? run.readMark('latest') ?? null,
     checkpoints: listCheckpointNames(dir),
   };
 }
@@ -138,38 +140,25 @@ function stampDate(name: string): string | undefined {
   return new Date(y, mo - 1, d, h, mi, s).toISOString();
 }
 
-function statusOf(dir: string): RunStatus {
+function statusOf(run: RunFolder): RunStatus {
   const now = Date.now();
   const fresh = (file: string, ms: number): boolean => {
     try {
-      return now - fs.statSync(path.join(dir, file)).mtimeMs < ms;
+      return now - fs.statSync(file).mtimeMs < ms;
     } catch {
       return false;
     }
   };
   // a writer that holds no lock still counts while its metrics grow, until it writes its evaluation
-  const finished = fs.existsSync(path.join(dir, RUN_FILES.evaluation));
-  return fresh(RUN_FILES.lock, LIVE_MS) || (!finished && fresh(RUN_FILES.metrics, METRICS_LIVE_MS)) ? 'training' : 'done';
-}
-
-function readMark(dir: string, file: string): string | undefined {
-  try {
-    return fs.readFileSync(path.join(dir, file), 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  const finished = fs.existsSync(run.file('evaluation'));
+  return fresh(path.join(run.dir, LOCK_DIR), LIVE_MS) || (!finished && fresh(run.file('metrics'), METRICS_LIVE_MS)) ? 'training' : 'done';
 }
 
 /** Checkpoint folders that hold a model, by name. */
 export function listCheckpointNames(dir: string): string[] {
-  const root = path.join(dir, RUN_FILES.checkpoints);
-  try {
-    return fs
-      .readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && fs.existsSync(path.join(root, d.name, CHECKPOINT_FILES.model)))
-      .map((d) => d.name)
-      .sort();
-  } catch {
-    return [];
-  }
+  const run = RunFolder.at(dir);
+  return run
+    .checkpointNames()
+    .filter((name) => fs.existsSync(path.join(run.checkpointDir(name), CHECKPOINT_FILES.model)))
+    .sort();
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RunFolder } from '@piano-lstm/core';
 import { startStudioServer, type StudioServer } from './studio-server';
 
 interface Reply {
@@ -39,7 +40,8 @@ function makeRunsFolder(root: string): string {
   fs.writeFileSync(path.join(dir, 'checkpoints', 'epoch-01', 'model.json'), '{"modelTopology":{}}');
   fs.writeFileSync(path.join(dir, 'checkpoints', 'epoch-01', 'weights.bin'), Buffer.from([1, 2, 3, 4]));
   fs.writeFileSync(path.join(dir, 'samples', 'sample-1.mid'), Buffer.from('MThd'));
-  fs.mkdirSync(path.join(dir, '.lock'));
+  // a live writer: core's own lock, so the studio's 'training' status follows how core locks
+  RunFolder.at(dir).lock(() => undefined);
   // secrets next to the runs folder that must never be served
   fs.writeFileSync(path.join(root, 'secret.txt'), 'do not serve');
   return runs;
@@ -62,6 +64,7 @@ describe('studio server', () => {
   });
 
   afterAll(async () => {
+    RunFolder.at(path.join(runs, ...RUN.split('/'))).release();
     await server.close();
     fs.rmSync(root, { recursive: true, force: true });
   });

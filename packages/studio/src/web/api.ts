@@ -31,7 +31,7 @@ export interface HeldOutScore {
   n?: number;
 }
 
-/** evaluation.json: the model's held-out score next to the n-gram baselines. */
+/** The run's evaluation file: the model's held-out score next to the n-gram baselines. */
 export interface Evaluation {
   comparison: { model: HeldOutScore; unigram: HeldOutScore; kneser_ney: HeldOutScore; flag: string | null };
   [key: string]: unknown;

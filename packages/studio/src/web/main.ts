@@ -3,6 +3,7 @@ import { el, fmt } from './dom';
 import { generatePanel } from './generate-panel';
 import { lineChart, type Series } from './line-chart';
 import { pianoRoll } from './piano-roll';
+import { RUN_FILES } from './shared-code';
 import { notesOfMidi, Player } from './player';
 
 /** Training runs are polled this often: the list, and the open run's curves. */
@@ -71,7 +72,7 @@ function curves(metrics: EpochMetrics[]): SVGSVGElement {
 
 function evaluationTable(evaluation: Evaluation | null): HTMLElement {
   const c = evaluation?.comparison;
-  if (!c) return el('p', { class: 'muted' }, 'no evaluation.json (written when training ends)');
+  if (!c) return el('p', { class: 'muted' }, `no ${RUN_FILES.evaluation} (written when training ends)`);
   const row = (name: string, s: { nats_per_token: number | null; accuracy: number | null } | undefined) =>
     el('tr', {}, el('th', {}, name), el('td', {}, fmt(s?.nats_per_token)), el('td', {}, s?.nats_per_token != null ? fmt(Math.exp(s.nats_per_token), 2) : '—'), el('td', {}, fmt(s?.accuracy, 3)));
   return el(
@@ -133,7 +134,7 @@ async function selectRun(id: string): Promise<void> {
       el('section', { class: 'panel' }, el('h3', {}, 'Loss'), curves(run.metrics)),
       el('section', { class: 'panel' }, el('h3', {}, 'Evaluation'), evaluationTable(run.evaluation)),
       el('section', { class: 'panel' }, el('h3', {}, 'Samples'), samplesList(run)),
-      el('section', { class: 'panel' }, el('details', {}, el('summary', {}, 'config.yaml'), el('pre', {}, run.configText ?? '(none)'))),
+      el('section', { class: 'panel' }, el('details', {}, el('summary', {}, RUN_FILES.config), el('pre', {}, run.configText ?? '(none)'))),
     );
   } catch (e) {
     viewEl.replaceChildren(el('p', { class: 'error' }, `cannot open ${id}: ${(e as Error).message}`));

@@ -1,27 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
-  EmbeddingEncoder,
   generateTokenIds,
+  modelRegistry,
   parseSeedMidiOptions,
   parseTimedMidiOptions,
   readMidiNotes,
   registerFastWasmKernels,
   resolvePrimers,
-  rhythmEncoderFromSpec,
   Rng,
+  RUN_DIRS,
   samplerFactories,
   seedMidiBytes,
-  SeedScalarEncoder,
   timedMidiBytes,
   eventsFromTimedTokens,
-  type EmbeddingEncoderOptions,
   type Encoder,
   type EncoderSpec,
   type Logger,
   type Sampler,
   type StageFactory,
-  type WindowOptions,
 } from './shared-code';
 import { runFileUrl } from './api';
 
@@ -58,13 +55,15 @@ export interface LoadedModel {
   spec: EncoderSpec;
 }
 
-/** The encoder a checkpoint was trained with, from its encoder.json (model's encoderFromSpec, without the file system). */
+/**
+ * The encoder a checkpoint was trained with, from its encoder.json: the model package's factory for
+ * its type validates the saved options (filling ones added since) and builds it, as the CLI does.
+ */
 export function encoderFromSpec(spec: EncoderSpec): Encoder {
-  let enc: Encoder | undefined;
-  if (spec.type === 'seed-scalar') enc = new SeedScalarEncoder(spec.options as unknown as WindowOptions);
-  else if (spec.type === 'embedding') enc = new EmbeddingEncoder(spec.options as unknown as EmbeddingEncoderOptions);
-  else enc = rhythmEncoderFromSpec(spec);
-  if (!enc) throw new Error(`the checkpoint's encoder type '${spec.type}' is not known to the studio (a plugin encoder)`);
+  const registry = modelRegistry();
+  if (!registry.has('Encoder', spec.type)) throw new Error(`the checkpoint's encoder type '${spec.type}' is not known to the studio (a plugin encoder)`);
+  const factory = registry.get<Encoder>('Encoder', spec.type);
+  const enc = factory.create(factory.parseOptions(spec.options, 'encoder.options'), undefined as never);
   enc.restore(spec.vocabulary);
   return enc;
 }
@@ -72,7 +71,7 @@ export function encoderFromSpec(spec: EncoderSpec): Encoder {
 /** Loads a checkpoint folder over HTTP: model.json + weights, encoder.json. */
 export async function loadModel(runId: string, checkpoint: string): Promise<LoadedModel> {
   await initBackend();
-  const base = ['checkpoints', checkpoint];
+  const base = [RUN_DIRS.checkpoints, checkpoint];
   const spec = (await (await fetchOk(runFileUrl(runId, [...base, 'encoder.json']))).json()) as EncoderSpec;
   const encoder = encoderFromSpec(spec);
   const model = await tf.loadLayersModel(runFileUrl(runId, [...base, 'model.json']));
