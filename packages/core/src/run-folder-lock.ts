@@ -73,6 +73,15 @@ function takeOrTakeOver(abs: string): () => void {
 }
 
 /** Releases one run folder's lock (before removing the folder). */
+/** When the writer lock of `dir` was last refreshed (its holder touches it while alive), or undefined when unlocked. */
+export function lockRefreshedAt(dir: string): Date | undefined {
+  try {
+    return fs.statSync(path.join(path.resolve(dir), LOCK_DIR)).mtime;
+  } catch {
+    return undefined;
+  }
+}
+
 export function releaseFolder(dir: string): void {
   const abs = path.resolve(dir);
   heldLocks.get(abs)?.();

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from './errors';
 import { describeFsCode, makeDirs, nearestAncestorProblem, recoverAtomicWrites, timestamp, writeFileAtomic } from './fs-util';
-import { lockFolder, releaseFolder, unwritableRunFolder } from './run-folder-lock';
+import { lockFolder, lockRefreshedAt, releaseFolder, unwritableRunFolder } from './run-folder-lock';
 
 export { releaseRunFolders } from './run-folder-lock';
 
@@ -171,6 +171,11 @@ export class RunFolder {
 
   release(): void {
     releaseFolder(this.dir);
+  }
+
+  /** When a writer last refreshed this folder's lock (it does so while alive), or undefined when no writer holds it. */
+  lockRefreshedAt(): Date | undefined {
+    return lockRefreshedAt(this.dir);
   }
 
   /**

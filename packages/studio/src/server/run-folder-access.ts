@@ -14,13 +14,12 @@ import { readRunFolder } from '@piano-lstm/evaluation';
  */
 export const CHECKPOINT_FILES = { model: 'model.json', encoder: 'encoder.json', vocab: RUN_FILES.vocab } as const;
 
-/**
- * The writer lock's folder inside a run folder. Core keeps this name private (run-folder-lock.ts)
- * and offers no freshness query; the studio only reads its mtime, which the lock holder refreshes.
- */
-const LOCK_DIR = '.lock';
-
 /** A run whose lock was refreshed or whose metrics grew this recently counts as training. */
+const lockIsFresh = (run: RunFolder, ms: number) => {
+  const at = run.lockRefreshedAt();
+  return at !== undefined && Date.now() - at.getTime() < ms;
+};
+
 const LIVE_MS = 120_000;
 const METRICS_LIVE_MS = 30_000;
 /** runs/<name>/<stamp>/ — deeper folders are not looked at. */
@@ -151,7 +150,7 @@ function statusOf(run: RunFolder): RunStatus {
   };
   // a writer that holds no lock still counts while its metrics grow, until it writes its evaluation
   const finished = fs.existsSync(run.file('evaluation'));
-  return fresh(path.join(run.dir, LOCK_DIR), LIVE_MS) || (!finished && fresh(run.file('metrics'), METRICS_LIVE_MS)) ? 'training' : 'done';
+  return lockIsFresh(run, LIVE_MS) || (!finished && fresh(run.file('metrics'), METRICS_LIVE_MS)) ? 'training' : 'done';
 }
 
 /** Checkpoint folders that hold a model, by name. */
