@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeFakeRunFolder } from '@piano-lstm/evaluation';
+import { makeFakeRunFolder } from '@piano-lstm/evaluation/testing';
 import { expandTrials, writeSweepReport } from '@piano-lstm/sweep';
 import { chromiumAvailable, launchChromium, SKIP_MESSAGE } from './helpers/chromium';
 import { runCli, tempDir } from './helpers/cli';

@@ -150,6 +150,36 @@ describe('sweep (one machine)', () => {
     expect(fs.readdirSync(path.join(runs, 'sweep-quickstart'))).toHaveLength(1);
   }, 900_000);
 
+  it('a trial that finished but was not recorded (the sweep died at its end): the rerun resumes it, trains nothing, makes the same samples', async () => {
+    const file = path.join(dir, 'unrecorded.yaml');
+    fs.writeFileSync(
+      file,
+      `name: unrecorded\nbase: ${path.join(repoRoot, 'configs', 'quickstart.yaml')}\nset: { trainer.options.epochs: 1, encoder.options.stride: 4, generate.length: 16 }\ngrid:\n  model.options.layers: { values: [[16]] }\n`,
+    );
+    const runs = path.join(dir, 'runs-d');
+    const first = await runCliAsync(['sweep', file, '--runs', runs], { cwd: dir, env });
+    expect({ code: first.code, err: first.code ? first.stderr : '' }).toEqual({ code: 0, err: '' });
+    const sweepDir = sweepFolderOf(first.stdout)!;
+    const samples = path.join(sweepDir, 'trial-001', 'samples');
+    const made = fs.readdirSync(samples).map((f) => [f, digest(path.join(samples, f))]);
+    expect(made.length).toBeGreaterThan(0);
+    // what sweep.json holds when the sweep is killed after the trial's last line, before recording it
+    const state = JSON.parse(fs.readFileSync(path.join(sweepDir, 'sweep.json'), 'utf8'));
+    state.trials[0].status = 'running';
+    delete state.trials[0].attempts[0].endedAt;
+    delete state.trials[0].attempts[0].outcome;
+    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify(state, null, 2));
+
+    const again = await runCliAsync(['sweep', file, '--runs', runs], { cwd: dir, env });
+    expect({ code: again.code, err: again.code ? again.stderr : '' }).toEqual({ code: 0, err: '' });
+    expect(again.stdout).toContain(`sweep folder: ${sweepDir}`);
+    expect(again.stdout).toMatch(/trial-001 resumed/);
+    const log = fs.readFileSync(path.join(sweepDir, 'trial-001', 'trial.log'), 'utf8');
+    expect(log).toMatch(/^nothing to train: .+ already finished its 1 epoch\(s\)/m);
+    expect(fs.readdirSync(samples).map((f) => [f, digest(path.join(samples, f))])).toEqual(made);
+    expect(sweepJson(sweepDir).trials.map((t) => [t.status, t.attempts.map((a) => [a.outcome, a.resumed])])).toEqual([['done', [['lost', false], ['done', true]]]]);
+  }, 600_000);
+
   it('a key the base experiment does not have: one line at the sweep file entry, exit 2, no folder made', () => {
     const file = path.join(dir, 'bad-sweep.yaml');
     fs.writeFileSync(file, `name: bad\nbase: ${path.join(repoRoot, 'configs', 'quickstart.yaml')}\ngrid:\n  model.options.dropuot: { values: [0.1, 0.2] }\n  model.options.dropout: { values: [0.1, 1.5] }\n`);

@@ -94,6 +94,17 @@ export function releaseRunFolders(): void {
   heldLocks.clear();
 }
 
+/**
+ * The pid of a process on this machine that still holds `dir`'s lock (another process: a writer
+ * killed a moment ago may still be exiting); undefined when the lock is free, its owner is gone or
+ * runs on another machine.
+ */
+export function localLockHolder(dir: string): number | undefined {
+  const owner = readLockOwner(path.resolve(dir));
+  if (!owner || owner.host !== os.hostname() || typeof owner.pid !== 'number' || ownerIsGone(owner)) return undefined;
+  return owner.pid;
+}
+
 function readLockOwner(dir: string): LockOwner | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(dir, LOCK_OWNER), 'utf8')) as LockOwner;

@@ -106,4 +106,32 @@ describe('RunFolder', () => {
     fs.writeFileSync(path.join(run.dir, '.lock-owner.json'), JSON.stringify({ pid: process.ppid, host: os.hostname(), since: 'then', command: 'train' }));
     expect(() => run.lock()).toThrow(`run folder ${run.dir} is in use by another piano-lstm process (pid ${process.ppid}, train, since then)`);
   });
+
+  it('names the live local process holding the lock, not a gone, remote or own one', () => {
+    const run = RunFolder.create(tmp(), 'holder');
+    const owner = (pid: number, host = os.hostname()) => fs.writeFileSync(path.join(run.dir, '.lock-owner.json'), JSON.stringify({ pid, host, since: 'then', command: 'run' }));
+    expect(run.lockHolder()).toBeUndefined();
+    owner(process.ppid);
+    expect(run.lockHolder()).toBe(process.ppid);
+    owner(2 ** 22 + 12345);
+    expect(run.lockHolder()).toBeUndefined();
+    owner(process.ppid, 'elsewhere');
+    expect(run.lockHolder()).toBeUndefined();
+    run.lock();
+    expect(run.lockHolder()).toBeUndefined();
+  });
+
+  it('lists the folders create made under a name folder, newest first', () => {
+    const root = tmp();
+    const a = RunFolder.create(root, 'n', new Date(2026, 0, 2, 3, 4, 5));
+    const b = RunFolder.create(root, 'n', new Date(2026, 0, 2, 3, 4, 5));
+    const c = RunFolder.create(root, 'n', new Date(2026, 0, 2, 3, 4, 6));
+    for (let i = 0; i < 9; i++) RunFolder.create(root, 'n', new Date(2026, 0, 2, 3, 4, 5));
+    fs.mkdirSync(path.join(root, 'n', 'notes'));
+    const listed = RunFolder.createdIn(path.join(root, 'n'));
+    expect(listed.slice(0, 2)).toEqual([c.dir, `${a.dir}-10`]);
+    expect(listed.slice(-2)).toEqual([b.dir, a.dir]);
+    expect(listed).toHaveLength(12);
+    expect(RunFolder.createdIn(path.join(root, 'missing'))).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from './errors';
 import { describeFsCode, makeDirs, nearestAncestorProblem, recoverAtomicWrites, timestamp, writeFileAtomic } from './fs-util';
-import { lockFolder, lockRefreshedAt, releaseFolder, unwritableRunFolder } from './run-folder-lock';
+import { localLockHolder, lockFolder, lockRefreshedAt, releaseFolder, unwritableRunFolder } from './run-folder-lock';
 
 export { releaseRunFolders } from './run-folder-lock';
 
@@ -142,6 +142,17 @@ export class RunFolder {
     return runs.length ? new RunFolder(runs[runs.length - 1]) : undefined;
   }
 
+  /**
+   * The folders {@link create} made under a name folder (`<runs>/<name>`), newest first; other
+   * entries are left out. Other tools (a sweep) name their folders the same way.
+   */
+  static createdIn(nameDir: string): string[] {
+    const stampOf = (d: string) => path.basename(d).replace(/-(\d+)$/, (_, n: string) => `-${n.padStart(6, '0')}`);
+    return subfolders(nameDir)
+      .filter((d) => STAMP.test(path.basename(d)))
+      .sort((a, b) => (stampOf(a) < stampOf(b) ? 1 : stampOf(a) > stampOf(b) ? -1 : 0));
+  }
+
   /** The path of one of the run's files. */
   file(which: RunFile): string {
     return path.join(this.dir, RUN_FILES[which]);
@@ -176,6 +187,11 @@ export class RunFolder {
   /** When a writer last refreshed this folder's lock (it does so while alive), or undefined when no writer holds it. */
   lockRefreshedAt(): Date | undefined {
     return lockRefreshedAt(this.dir);
+  }
+
+  /** Another process on this machine that holds the folder's lock now (its pid), if any. */
+  lockHolder(): number | undefined {
+    return localLockHolder(this.dir);
   }
 
   /**

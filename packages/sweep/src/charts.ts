@@ -1,3 +1,4 @@
+import { RUN_FILES } from '@piano-lstm/core';
 import { esc } from '@piano-lstm/evaluation';
 
 const W = 760;
@@ -18,7 +19,7 @@ export interface Series {
 /** Several runs' loss curves on one set of axes, one colour each, with a legend. */
 export function overlayChart(series: readonly Series[], o: { id: string; xLabel: string; yLabel: string }): string {
   const drawn = series.filter((s) => s.points.length);
-  if (!drawn.length) return `<p class="muted">No metrics.jsonl with loss values in these runs yet.</p>`;
+  if (!drawn.length) return `<p class="muted">No ${esc(RUN_FILES.metrics)} with loss values in these runs yet.</p>`;
   const xs = drawn.flatMap((s) => s.points.map((p) => p[0]));
   const ys = drawn.flatMap((s) => s.points.map((p) => p[1]));
   const sx = linear(Math.min(...xs), Math.max(...xs), M.l, W - M.r, true);

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { InputError, isPlainObject } from '@piano-lstm/core';
-import type { EpochMetrics } from '@piano-lstm/evaluation';
+import { InputError, RUN_FILES, isPlainObject, type EpochMetrics } from '@piano-lstm/core';
 import { DEFAULT_OBJECTIVE, bestOf, compareObjective, type Objective, type ObjectiveValue } from './objective';
 import { isRun, readRun, type RunFolderView } from './run-folder-access';
+import { SWEEP_FILE } from './sweep-files';
 import { isSweepFolder, readSweepState, type TrialStatus } from './sweep-state';
 
 export interface CompareRow {
@@ -58,7 +58,7 @@ export function compareFolders(folders: readonly string[], cwd = process.cwd(), 
     } else if (isRun(dir)) {
       sources.push({ dir, label: path.relative(cwd, dir) || '.', status: null, set: null, run: readRun(dir) });
     } else {
-      throw new InputError(`${f} is neither a run folder (config.yaml, metrics.jsonl) nor a sweep folder (sweep.json); give folders printed as 'run folder: …' or 'sweep folder: …'`);
+      throw new InputError(`${f} is neither a run folder (${RUN_FILES.config}, ${RUN_FILES.metrics}) nor a sweep folder (${SWEEP_FILE}); give folders printed as 'run folder: …' or 'sweep folder: …'`);
     }
   }
   objective ??= { ...DEFAULT_OBJECTIVE };
@@ -118,7 +118,7 @@ function differingKeys(flat: Map<string, string>[]): string[] {
   return [...all].filter((k) => k !== 'name' && new Set(flat.map((m) => m.get(k) ?? '∅')).size > 1);
 }
 
-/** The comparison as JSON (snake_case, curves left out: they are in each run's metrics.jsonl). */
+/** The comparison as JSON (snake_case, curves left out: they are in each run's metrics log). */
 export function comparisonJson(c: Comparison): unknown {
   return {
     objective: c.objective,

@@ -1,5 +1,6 @@
 import { Rng } from '@piano-lstm/core';
 import type { Distribution, SweepSpec } from './sweep-file';
+import { trialId } from './sweep-files';
 
 /** One trial of a sweep: its `--set` values, in the order the sweep file names the keys. */
 export interface TrialPlan {
@@ -12,9 +13,6 @@ export interface TrialPlan {
   origin: Record<string, { section: 'grid'; valueIndex: number } | { section: 'random.params' } | { section: 'set' }>;
 }
 
-export function trialId(index: number): string {
-  return `trial-${String(index).padStart(3, '0')}`;
-}
 
 /**
  * Every grid combination (the last key changes fastest), each combined with `random.trials` draws

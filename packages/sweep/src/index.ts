@@ -1,6 +1,6 @@
 export { readSweepFile, parseSweepFile, segmentsOf } from './sweep-file';
 export type { SweepSpec, GridParam, RandomParam, Distribution } from './sweep-file';
-export { expandTrials, trialId, draw } from './expand';
+export { expandTrials, draw } from './expand';
 export type { TrialPlan } from './expand';
 export { validateTrials, hasValidationSplit } from './validate-trials';
 export type { ExperimentCheck } from './validate-trials';
@@ -8,7 +8,8 @@ export { OBJECTIVE_METRICS, DEFAULT_OBJECTIVE, bestOf, compareObjective, default
 export type { Objective, ObjectiveMetric, ObjectiveMode, ObjectiveValue } from './objective';
 export { planSweep, openSweepFolder, planDifference } from './sweep-folder';
 export type { SweepPlan, OpenedSweep } from './sweep-folder';
-export { SWEEP_FILE, SWEEP_REPORT, BASE_CONFIG, readSweepState, isSweepFolder, unfinished } from './sweep-state';
+export { SWEEP_FILE, SWEEP_REPORT, BASE_CONFIG, TRIAL_LOG, trialId } from './sweep-files';
+export { readSweepState, isSweepFolder, unfinished } from './sweep-state';
 export type { SweepState, TrialRecord, TrialStatus, TrialAttempt } from './sweep-state';
 export { runLocalSweep } from './local-sweep';
 export type { LocalSweepOptions, LocalSweepResult } from './local-sweep';

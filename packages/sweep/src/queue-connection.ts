@@ -31,7 +31,7 @@ export function queueNameOf(sweepName: string): string {
   return `sweep-${sweepName}`;
 }
 
-/** The URL as shown in messages and sweep.json: a password never leaves the command line. */
+/** The URL as shown in messages and the sweep's state: a password never leaves the command line. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parse, parseDocument, type Document } from 'yaml';
 import { ConfigError, OptionReader, describe, isPlainObject, parseExperiment, type SourceLocation } from '@piano-lstm/core';
+import { TRIAL_PATTERN } from './sweep-files';
 import { DEFAULT_OBJECTIVE, OBJECTIVE_METRICS, defaultMode, type Objective, type ObjectiveMetric, type ObjectiveMode } from './objective';
 
 /** How a random-search parameter is drawn. */
@@ -168,7 +169,7 @@ function readDistribution(raw: unknown, where: string, key: string): Distributio
 
 function checkKey(where: string, key: string): void {
   if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*|\[\d+\])*$/.test(key) || key === 'name') {
-    const err = new ConfigError(where, key === 'name' ? `the run name cannot be varied (trials are named trial-NNN)` : `'${key}' is not a config key path (write it as in --set, e.g. model.options.learningRate)`);
+    const err = new ConfigError(where, key === 'name' ? `the run name cannot be varied (trials are named ${TRIAL_PATTERN})` : `'${key}' is not a config key path (write it as in --set, e.g. model.options.learningRate)`);
     err.pointsAtKey = true;
     throw err;
   }

@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, RunFolder, experimentToYaml, writeFileAtomic } from '@piano-lstm/core';
 import { expandTrials, type TrialPlan } from './expand';
 import { fallbackMetric, type Objective } from './objective';
 import { readSweepFile, type SweepSpec } from './sweep-file';
-import { BASE_CONFIG, SWEEP_FILE, isSweepFolder, newSweepState, readSweepState, unfinished, writeSweepState, type SweepState } from './sweep-state';
+import { BASE_CONFIG, SWEEP_FILE } from './sweep-files';
+import { isSweepFolder, newSweepState, readSweepState, unfinished, writeSweepState, type SweepState } from './sweep-state';
 import { hasValidationSplit, validateTrials, type ExperimentCheck } from './validate-trials';
 
 export interface SweepPlan {
@@ -12,7 +12,7 @@ export interface SweepPlan {
   trials: TrialPlan[];
   /** The objective trials are ranked by (val_* falls back to the training metric without a validation split). */
   objective: Objective;
-  /** The resolved base experiment, written to the sweep folder as base.yaml. */
+  /** The resolved base experiment, written to the sweep folder (BASE_CONFIG). */
   baseYaml: string;
   notes: string[];
 }
@@ -89,13 +89,7 @@ export function planDifference(state: SweepState, plan: SweepPlan): string {
 }
 
 function newestUnfinished(nameDir: string, plan: SweepPlan): { dir: string; state: SweepState } | undefined {
-  if (!fs.existsSync(nameDir)) return undefined;
-  const dirs = fs
-    .readdirSync(nameDir)
-    .filter((d) => /^\d{8}-\d{6}(-\d+)?$/.test(d))
-    .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
-    .map((d) => path.join(nameDir, d));
-  for (const dir of dirs) {
+  for (const dir of RunFolder.createdIn(nameDir)) {
     if (!isSweepFolder(dir)) continue;
     let state: SweepState;
     try {

@@ -2,9 +2,10 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '@piano-lstm/core';
 import { compareFolders } from './compare';
 import { renderComparison } from './compare-html';
-import { SWEEP_REPORT, readSweepState } from './sweep-state';
+import { SWEEP_REPORT } from './sweep-files';
+import { readSweepState } from './sweep-state';
 
-/** Writes `<sweepDir>/sweep.html`: the trials' table, the objective against each varied key, the loss curves. */
+/** Writes the sweep's report in its folder: the trials' table, the objective against each varied key, the loss curves. */
 export function writeSweepReport(sweepDir: string, now = new Date()): string {
   const file = path.join(sweepDir, SWEEP_REPORT);
   const state = readSweepState(sweepDir);

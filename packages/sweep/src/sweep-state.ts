@@ -4,12 +4,9 @@ import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import { InputError, writeFileAtomic } from '@piano-lstm/core';
 import type { TrialPlan } from './expand';
+import { SWEEP_FILE, SWEEP_LOCK } from './sweep-files';
 import type { Objective, ObjectiveMetric } from './objective';
 
-export const SWEEP_FILE = 'sweep.json';
-/** The base experiment as resolved when the sweep started: every trial (and every resume) starts from it. */
-export const BASE_CONFIG = 'base.yaml';
-export const SWEEP_REPORT = 'sweep.html';
 
 export type TrialStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -74,7 +71,7 @@ export function readSweepState(dir: string): SweepState {
     throw new InputError(`cannot read ${file}: ${why} (give a sweep folder, as printed by 'piano-lstm sweep')`);
   }
   const s = raw as SweepState;
-  if (!s || s.format !== 1 || !Array.isArray(s.trials)) throw new InputError(`${file} is not a sweep.json this version writes (format 1); was it edited by hand?`);
+  if (!s || s.format !== 1 || !Array.isArray(s.trials)) throw new InputError(`${file} is not a ${SWEEP_FILE} this version writes (format 1); was it edited by hand?`);
   return s;
 }
 
@@ -84,11 +81,11 @@ export function writeSweepState(dir: string, state: SweepState): void {
 }
 
 /**
- * Read-modify-write of sweep.json under a lock: queue workers on several machines finish trials of
+ * Read-modify-write of the sweep's state under a lock: queue workers on several machines finish trials of
  * the same sweep at once. The lock is a directory beside the file (atomic mkdir, also on NFS).
  */
 export async function updateSweepState<T>(dir: string, change: (state: SweepState) => T): Promise<T> {
-  const release = await lockfile.lock(dir, { lockfilePath: path.join(dir, '.sweep.lock'), realpath: false, stale: 30_000, retries: { retries: 100, minTimeout: 20, maxTimeout: 250 } });
+  const release = await lockfile.lock(dir, { lockfilePath: path.join(dir, SWEEP_LOCK), realpath: false, stale: 30_000, retries: { retries: 100, minTimeout: 20, maxTimeout: 250 } });
   try {
     const state = readSweepState(dir);
     const out = change(state);

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hasCheckpoint, liveLocalLockOwner, readEpochs, trialLogPath } from './run-folder-access';
-import { BASE_CONFIG, type TrialRecord } from './sweep-state';
+import { hasCheckpoint, lockHolder, readEpochs } from './run-folder-access';
+import { BASE_CONFIG, trialLogPath } from './sweep-files';
+import type { TrialRecord } from './sweep-state';
 
 /** How to start the CLI in a child process: `[node, .../bin/piano-lstm.js]` (the CLI injects it). */
 export type TrialLauncher = readonly string[];
@@ -31,15 +32,15 @@ export interface TrialOptions {
   sweepDir: string;
   trial: Pick<TrialRecord, 'id' | 'overrides' | 'runDir'>;
   launcher: TrialLauncher;
-  /** Epochs finished so far (from metrics.jsonl), polled while the trial runs. */
+  /** Epochs finished so far (from the run's metrics log), polled while the trial runs. */
   onEpoch?: (epoch: number) => void;
   env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Runs one trial as `piano-lstm run` in a child process, writing into the trial's run folder:
- * fresh (`--run-dir`) the first time, `--resume` once it has a checkpoint. Output goes to trial.log
- * in the run folder. The child gets its own process group, so a terminal's Ctrl-C reaches only the
+ * fresh (`--run-dir`) the first time, `--resume` once it has a checkpoint. Output goes to the trial
+ * log in the run folder. The child gets its own process group, so a terminal's Ctrl-C reaches only the
  * sweep or worker, which forwards exactly one SIGINT (a second one would make the trainer quit unsaved).
  */
 export async function startTrial(o: TrialOptions): Promise<RunningTrial> {
@@ -92,7 +93,7 @@ export async function startTrial(o: TrialOptions): Promise<RunningTrial> {
 /** A trial killed together with its worker may still be exiting: give its lock a moment instead of failing. */
 async function waitForLock(runDir: string, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
-  while (liveLocalLockOwner(runDir) !== undefined && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 200));
+  while (lockHolder(runDir) !== undefined && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 200));
 }
 
 function lastLogLine(runDir: string): string {

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { bestOf } from './objective';
-import { readEpochs, trialLogPath } from './run-folder-access';
+import { RUN_FILES } from '@piano-lstm/core';
+import { readEpochs } from './run-folder-access';
+import { trialLogPath } from './sweep-files';
 import { trialOf, updateSweepState, whoAmI, type SweepState, type TrialRecord } from './sweep-state';
 import { startTrial, type RunningTrial, type TrialLauncher, type TrialOutcome } from './trial-process';
 
@@ -12,7 +14,7 @@ export interface TrialResult {
 }
 
 /**
- * One trial, start to end, with its bookkeeping in sweep.json: running (a new attempt), then done
+ * One trial, start to end, with its bookkeeping in the sweep's state: running (a new attempt), then done
  * with its objective, failed with the trial's last line, or pending again when it was interrupted.
  */
 export async function runTrialRecorded(
@@ -72,7 +74,7 @@ export function trialLine(r: TrialResult, seconds: number): string {
   const t = r.trial;
   if (t.status === 'done') {
     const o = t.objective;
-    return `${t.id} done in ${formatSeconds(seconds)}: ${o ? `${o.metric} ${o.value.toFixed(4)} (epoch ${o.epoch})` : 'no objective in metrics.jsonl'}`;
+    return `${t.id} done in ${formatSeconds(seconds)}: ${o ? `${o.metric} ${o.value.toFixed(4)} (epoch ${o.epoch})` : `no objective in ${RUN_FILES.metrics}`}`;
   }
   if (t.status === 'pending') return `${t.id} interrupted: checkpointed, resumes from there next time`;
   return `${t.id} failed: ${t.error}`;

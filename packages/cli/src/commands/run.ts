@@ -20,9 +20,11 @@ export function registerRun(program: Command, kit: CommandKit): void {
         printTrainSummary(run, kit.io);
         const { loaded, stages, runDir, log } = run;
         // Generate from the best checkpoint, exactly as `generate --run` would, into the run's samples/.
+        // They are the run's own files, made again from its seed: a resume after a session that wrote
+        // them (or some of them) before it was stopped must not stop on them.
         const { files, checkpoint } = await generateFromRun(
           runDir,
-          { fileStem: 'sample', seed: loaded.experiment.seed },
+          { fileStem: 'sample', seed: loaded.experiment.seed, force: true },
           {
             experiment: loaded.experiment,
             registry: loaded.registry,
