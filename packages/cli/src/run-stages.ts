@@ -1,5 +1,6 @@
 import { Container } from 'inversify';
-import { Rng, STAGES, STAGE_SECTION, STAGE_TOKENS, type Experiment, type Logger, type StageContext, type StageName, type StageSpec } from '@piano-lstm/core';
+import { NoteSource, Rng, Sampler, Sink, STAGES, STAGE_SECTION, STAGE_TOKENS, type Experiment, type Logger, type StageContext, type StageName, type StageSpec } from '@piano-lstm/core';
+import type { RunStages } from '@piano-lstm/generator';
 import { cacheDir, type LoadedExperiment } from './app';
 
 export function stageContext(experiment: Pick<Experiment, 'seed'>, stage: StageName, baseDir: string, log: Logger): StageContext {
@@ -20,4 +21,16 @@ export function runContainer(loaded: LoadedExperiment, log: Logger): Container {
     run.bind(STAGE_TOKENS[stage]).toDynamicValue(() => factory.create(spec.options, stageContext(loaded.experiment, stage, loaded.document.baseDir, log)));
   }
   return run;
+}
+
+/** What generation takes from a run's container: its Sampler, Sink and (on demand) NoteSource, with the registry for checkpoint encoders. */
+export function generationStages(loaded: LoadedExperiment, stages: Container, log: Logger): RunStages {
+  return {
+    experiment: loaded.experiment,
+    registry: loaded.registry,
+    sampler: stages.get<Sampler>(Sampler),
+    sink: stages.get<Sink>(Sink),
+    source: () => stages.get<NoteSource>(NoteSource),
+    log,
+  };
 }

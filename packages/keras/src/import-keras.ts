@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError, Rng, type ModelSpec } from '@piano-lstm/core';
+import { InputError, Rng, modelSpecOf } from '@piano-lstm/core';
 import { buildStack, EmbeddingEncoder, OPTIMIZERS, SeedScalarEncoder, type OptimizerName, type StackOptions, type TokenEncoder } from '@piano-lstm/model';
 import { notebookVocabulary, readNotesPickle } from './notes-pickle';
 import { readKerasH5, type KerasModelFile, type KerasWeight } from './read-keras-h5';
@@ -49,7 +49,7 @@ export async function prepareKerasImport(weightsFile: string, notesFile: string,
   const encoder = network.encoder.type === 'embedding' ? new EmbeddingEncoder(network.encoder.options) : new SeedScalarEncoder(network.encoder.options);
   encoder.restore(vocabulary);
   const modelOptions = modelOptionsOf(network, keras);
-  const model = buildStack({ ...network.stack, embedding: 0, lstm: 'auto', optimizer: modelOptions.optimizer as OptimizerName } as StackOptions, specOf(encoder), new Rng(IMPORT_SEED).fork('ModelBuilder'));
+  const model = buildStack({ ...network.stack, embedding: 0, lstm: 'auto', optimizer: modelOptions.optimizer as OptimizerName } as StackOptions, modelSpecOf(encoder), new Rng(IMPORT_SEED).fork('ModelBuilder'));
   try {
     assignWeights(model, keras);
   } catch (e) {
@@ -71,16 +71,6 @@ export async function prepareKerasImport(weightsFile: string, notesFile: string,
     epoch: m ? Number(m[1]) : 0,
     ...(m ? { loss: Number(m[2]) } : {}),
     iterations: keras.iterations ?? 0,
-  };
-}
-
-function specOf(encoder: TokenEncoder): ModelSpec {
-  return {
-    vocabSize: encoder.vocabSize,
-    sequenceLength: encoder.sequenceLength,
-    inputKind: encoder.inputKind,
-    targetKind: encoder.targetKind,
-    ...(encoder.embeddingDim !== undefined ? { embeddingDim: encoder.embeddingDim } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ let chosen: BackendInfo | undefined;
 /** tfjs-node is an optional dependency: its install downloads libtensorflow, which fails offline. */
 function loadNodeBackend(): boolean {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     require('@tensorflow/tfjs-node');
     return tf.findBackendFactory('tensorflow') !== null;
   } catch {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InputError, RunFolder, type EpochMetrics, type Logger, type ModelBuilder, type ModelSpec, type Piece, type Rng, type StageRegistry, type Trainer as StageTrainer } from '@piano-lstm/core';
+import { InputError, RunFolder, modelSpecOf, type EpochMetrics, type Logger, type ModelBuilder, type Piece, type Rng, type StageRegistry, type Trainer as StageTrainer } from '@piano-lstm/core';
 import {
   DropoutNoise,
   attachNoise,
@@ -133,7 +133,7 @@ export class SupervisedTrainer implements Trainer {
 
   private async fresh(job: TrainJob): Promise<StartPoint> {
     job.encoder.fit(this.vocabularyPieces(job.pieces));
-    const model = await job.modelBuilder.build(this.modelSpec(job.encoder));
+    const model = await job.modelBuilder.build(modelSpecOf(job.encoder));
     return { model, optimizer: this.makeOptimizer(model), startEpoch: 1, startStep: 0, globalStep: 0, book: { wait: 0, kept: [] }, history: [] };
   }
 
@@ -205,7 +205,7 @@ export class SupervisedTrainer implements Trainer {
    * Falls back to the deserialised model when the architecture no longer matches the config.
    */
   private async rebuild(job: TrainJob, encoder: TokenEncoder, saved: tf.LayersModel): Promise<tf.LayersModel> {
-    const fresh = await job.modelBuilder.build(this.modelSpec(encoder));
+    const fresh = await job.modelBuilder.build(modelSpecOf(encoder));
     const weights = saved.getWeights();
     const fits = weights.length === fresh.weights.length && fresh.weights.every((w, i) => w.shape.join() === weights[i].shape.join());
     if (!fits) {
@@ -217,17 +217,6 @@ export class SupervisedTrainer implements Trainer {
     fresh.setWeights(weights);
     saved.dispose();
     return fresh;
-  }
-
-  private modelSpec(encoder: TokenEncoder): ModelSpec {
-    return {
-      vocabSize: encoder.vocabSize,
-      sequenceLength: encoder.sequenceLength,
-      inputKind: encoder.inputKind,
-      targetKind: encoder.targetKind,
-      ...(encoder.embeddingDim !== undefined ? { embeddingDim: encoder.embeddingDim } : {}),
-      ...headsSpec(encoder),
-    };
   }
 
   /**
@@ -278,9 +267,3 @@ function headsOf(encoder: TokenEncoder): HeadLayout | undefined {
   return encoder.multiHead?.heads;
 }
 
-/** The multi-head network needs each head's size (and embedding width) to build its inputs and softmaxes. */
-function headsSpec(encoder: TokenEncoder): Pick<ModelSpec, 'heads'> {
-  const layout = encoder.multiHead;
-  if (!layout) return {};
-  return { heads: layout.heads.map((h) => ({ name: h.name, size: h.size, ...(h.dim !== undefined ? { dim: h.dim } : {}) })) };
-}

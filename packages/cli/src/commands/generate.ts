@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { GENERATE_MODES, InputError, NoteSource, RunFolder, Sampler, Sink, UnknownTypeError, readExperiment, type GenerateMode } from '@piano-lstm/core';
+import { GENERATE_MODES, InputError, RunFolder, UnknownTypeError, readExperiment, type GenerateMode } from '@piano-lstm/core';
 import { generateFromRun, parsePrimerTokens, requireRunDir, type GenerateOverrides } from '@piano-lstm/generator';
 import { collect, consoleLogger, loadExperiment, type LoadedExperiment } from '../app';
-import { runContainer } from '../run-stages';
+import { generationStages, runContainer } from '../run-stages';
 import type { CommandKit } from '../command-kit';
 import { lengthInTokens, lengthSpec, numberIn, pitchList, primerPitchTokens, samplerSets, tempoSets, type GenerationFlags } from './generate-flags';
 
@@ -83,15 +83,7 @@ export function registerGenerate(program: Command, kit: CommandKit): void {
           force: opts.force,
           format: opts.format,
         };
-        const stages = runContainer(loaded, log);
-        const { files, checkpoint } = await generateFromRun(runDir, overrides, {
-          experiment: loaded.experiment,
-          registry: loaded.registry,
-          sampler: stages.get<Sampler>(Sampler),
-          sink: stages.get<Sink>(Sink),
-          source: () => stages.get<NoteSource>(NoteSource),
-          log,
-        });
+        const { files, checkpoint } = await generateFromRun(runDir, overrides, generationStages(loaded, runContainer(loaded, log), log));
         log.info(`checkpoint used: ${checkpoint}`);
         for (const f of files) kit.io.out(f);
       }),

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { NoteSource, Sampler, Sink } from '@piano-lstm/core';
 import { generateFromRun } from '@piano-lstm/generator';
 import { collect } from '../app';
 import type { CommandKit } from '../command-kit';
+import { generationStages } from '../run-stages';
 import { finishReport, printTrainSummary, runDirOption, trainFromConfig, type TrainCommandOptions } from './train';
 
 export function registerRun(program: Command, kit: CommandKit): void {
@@ -25,14 +25,7 @@ export function registerRun(program: Command, kit: CommandKit): void {
         const { files, checkpoint } = await generateFromRun(
           runDir,
           { fileStem: 'sample', seed: loaded.experiment.seed, force: true },
-          {
-            experiment: loaded.experiment,
-            registry: loaded.registry,
-            sampler: stages.get<Sampler>(Sampler),
-            sink: stages.get<Sink>(Sink),
-            source: () => stages.get<NoteSource>(NoteSource),
-            log,
-          },
+          generationStages(loaded, stages, log),
         );
         kit.io.out(`checkpoint used: ${checkpoint}`);
         for (const f of files) kit.io.out(`sample: ${f}`);

@@ -1,3 +1,5 @@
+import type { Encoder } from './encoder';
+
 /** What a ModelBuilder needs to know about the data. */
 export interface ModelSpec {
   vocabSize: number;
@@ -8,6 +10,19 @@ export interface ModelSpec {
   embeddingDim?: number;
   /** Multi-head encoders: one input and one softmax per head, in this order (sizes sum to vocabSize). */
   heads?: { name: string; size: number; dim?: number }[];
+}
+
+/** What a fitted encoder tells the model builder: sizes, input and target kinds, embedding width, heads. */
+export function modelSpecOf(encoder: Encoder): ModelSpec {
+  const heads = encoder.multiHead?.heads.map((h) => ({ name: h.name, size: h.size, ...(h.dim !== undefined ? { dim: h.dim } : {}) }));
+  return {
+    vocabSize: encoder.vocabSize,
+    sequenceLength: encoder.sequenceLength,
+    inputKind: encoder.inputKind,
+    targetKind: encoder.targetKind,
+    ...(encoder.embeddingDim !== undefined ? { embeddingDim: encoder.embeddingDim } : {}),
+    ...(heads ? { heads } : {}),
+  };
 }
 
 /** vocab size + options → a compiled model (a tfjs `LayersModel`; typed loosely so core needs no tfjs). */

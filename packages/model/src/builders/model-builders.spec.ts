@@ -193,7 +193,7 @@ describe('model.options.lstm', () => {
       jest.doMock('@tensorflow/tfjs', () => tf);
       jest.doMock('@tensorflow/tfjs-backend-wasm', () => ({}));
       jest.doMock('@piano-lstm/native-lstm', () => ({ loadNativeLstm: () => ({ available: false, reason: 'libdnnl.so.2: cannot open shared object file', threads: 0 }) }));
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const isolated = require('./model-builders') as typeof import('./model-builders');
       const parse = () => isolated.lstmModelFactory.parseOptions({ lstm: 'native' }, 'model.options');
       expect(parse).toThrow(/^model\.options\.lstm: 'native' is unavailable here \(libdnnl\.so\.2: cannot open shared object file\); install it \(apt-get install libdnnl-dev g\+\+/);

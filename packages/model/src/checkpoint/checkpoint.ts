@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError, RUN_FILES, RunFolder, Rng, silentLogger, writeDirAtomic, writeFileAtomic, type Encoder, type Piece, type StageContext, type StageRegistry } from '@piano-lstm/core';
+import { ConfigError, InputError, RUN_FILES, RunFolder, Rng, silentLogger, writeDirAtomic, type Encoder, type Piece, type StageContext, type StageRegistry } from '@piano-lstm/core';
 import { createOptimizer, describeOptimizer, type OptimizerSpec } from '../builders/optimizers';
 import type { EncoderSpec, TokenEncoder } from '../encoders/token-encoder';
 import { modelRegistry } from '../model-module';
