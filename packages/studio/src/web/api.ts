@@ -1,28 +1,17 @@
-/** What the studio server answers (see server/run-folder-access.ts). */
-export interface RunSummary {
-  id: string;
-  name: string;
-  date: string;
-  epochs: number;
-  bestLoss: number | null;
-  bestValLoss: number | null;
-  status: 'training' | 'done';
-  best: string | null;
-  checkpoints: string[];
-}
+import type { RunDetails as ServerRunDetails, RunSummary } from '../server/run-folder-access';
 
+/** What the studio server answers: its own types (type-only, nothing of the server is bundled). */
+export type { RunSummary };
+
+/** An epoch line as the page reads it: any metric by name. */
 export interface EpochMetrics {
   epoch: number;
   [key: string]: unknown;
 }
 
-export interface RunDetails extends RunSummary {
-  config: Record<string, unknown> | null;
-  configText: string | null;
+export interface RunDetails extends Omit<ServerRunDetails, 'metrics' | 'evaluation'> {
   metrics: EpochMetrics[];
   evaluation: Evaluation | null;
-  samples: string[];
-  warnings: string[];
 }
 
 export interface HeldOutScore {
