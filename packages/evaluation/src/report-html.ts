@@ -26,21 +26,29 @@ export interface ReportData {
   samples: ReportSample[];
 }
 
-/** The whole report as one self-contained HTML page: inline CSS, SVG and script, no network. */
-export function renderReport(d: ReportData): string {
-  const { run } = d;
-  const flag = run.evaluation?.comparison.flag;
-  const title = `piano-lstm report — ${run.name}`;
+/**
+ * The start of every self-contained page (report, compare, sweep): charset, viewport, the page's
+ * CSP, no favicon request, the report's CSS (plus `extraCss`), up to `</head>`.
+ */
+export function pageHead(title: string, csp: string, extraCss = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; media-src 'none'">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <link rel="icon" href="data:,">
 <title>${esc(title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
+<style>${REPORT_CSS}${extraCss}</style>
+</head>`;
+}
+
+/** The whole report as one self-contained HTML page: inline CSS, SVG and script, no network. */
+export function renderReport(d: ReportData): string {
+  const { run } = d;
+  const flag = run.evaluation?.comparison.flag;
+  const title = `piano-lstm report — ${run.name}`;
+  return `${pageHead(title, "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; media-src 'none'")}
 <body>
 <header>
   <h1>${esc(run.name)}</h1>

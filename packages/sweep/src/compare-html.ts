@@ -1,9 +1,14 @@
 import * as path from 'node:path';
-import { REPORT_CSS, esc } from '@piano-lstm/evaluation';
+import { esc, pageHead } from '@piano-lstm/evaluation';
 import { colorOf, keyChart, overlayChart, type ScatterPoint } from './charts';
 import { formatValue, shortKey, type Comparison } from './compare';
 
 const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:`;
+/** What the compare and sweep pages add to the report's CSS. */
+const PAGE_CSS = `
+td.num { white-space: nowrap; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
+`;
 
 /** A self-contained page (no script, no network): the table, the overlaid loss curves, links to each run's report. */
 export function renderComparison(c: Comparison, o: { title: string; outFile: string; now?: Date; keyCharts?: boolean }): string {
@@ -24,19 +29,7 @@ export function renderComparison(c: Comparison, o: { title: string; outFile: str
     { id: 'loss-overlay', xLabel: 'epoch', yLabel: `${metricOf} (nats/token)` },
   );
   const byKey = o.keyCharts ? keySections(c) : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<link rel="icon" href="data:,">
-<title>${esc(o.title)}</title>
-<style>${REPORT_CSS}
-td.num { white-space: nowrap; }
-.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
-</style>
-</head>
+  return `${pageHead(o.title, CSP, PAGE_CSS)}
 <body>
 <header>
   <h1>${esc(o.title)}</h1>
