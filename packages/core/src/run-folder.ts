@@ -58,6 +58,11 @@ const RUN_MARKERS: readonly RunFile[] = ['config', 'metrics', 'corpus', 'evaluat
 const STAMP = /^\d{8}-\d{6}(-\d+)?$/;
 const WHERE = `give the folder printed as 'run folder: …' by train or run`;
 
+/** A run folder's name as a sort key: its stamp, with the same-second suffix (`-2`, `-10`) zero-padded. */
+function stampKey(dir: string): string {
+  return path.basename(dir).replace(/-(\d+)$/, (_, n: string) => `-${n.padStart(6, '0')}`);
+}
+
 /**
  * The one owner of a run folder's layout: where each file goes, creating, requiring and locking the
  * folder, and reading and writing what is not a checkpoint's content (checkpoint folders are the
@@ -136,9 +141,9 @@ export class RunFolder {
    * folder (`runs`): run folders are named by their start time, so the newest sorts last.
    */
   static newestIn(dir: string): RunFolder | undefined {
-    const runs = [...subfolders(dir), ...subfolders(dir).flatMap(subfolders)].filter((d) => STAMP.test(path.basename(d)) && fs.existsSync(path.join(d, RUN_FILES.config)));
-    const stampOf = (d: string) => path.basename(d).replace(/-(\d+)$/, (_, n: string) => `-${n.padStart(6, '0')}`);
-    runs.sort((a, b) => (stampOf(a) < stampOf(b) ? -1 : stampOf(a) > stampOf(b) ? 1 : fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs));
+    const top = subfolders(dir);
+    const runs = [...top, ...top.flatMap(subfolders)].filter((d) => STAMP.test(path.basename(d)) && fs.existsSync(path.join(d, RUN_FILES.config)));
+    runs.sort((a, b) => (stampKey(a) < stampKey(b) ? -1 : stampKey(a) > stampKey(b) ? 1 : fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs));
     return runs.length ? new RunFolder(runs[runs.length - 1]) : undefined;
   }
 
@@ -147,10 +152,9 @@ export class RunFolder {
    * entries are left out. Other tools (a sweep) name their folders the same way.
    */
   static createdIn(nameDir: string): string[] {
-    const stampOf = (d: string) => path.basename(d).replace(/-(\d+)$/, (_, n: string) => `-${n.padStart(6, '0')}`);
     return subfolders(nameDir)
       .filter((d) => STAMP.test(path.basename(d)))
-      .sort((a, b) => (stampOf(a) < stampOf(b) ? 1 : stampOf(a) > stampOf(b) ? -1 : 0));
+      .sort((a, b) => (stampKey(a) < stampKey(b) ? 1 : stampKey(a) > stampKey(b) ? -1 : 0));
   }
 
   /** The path of one of the run's files. */
@@ -240,10 +244,6 @@ export class RunFolder {
 
   writeBackend(name: string): void {
     this.write('backend', `${name}\n`);
-  }
-
-  readBackend(): string | undefined {
-    return this.read('backend')?.trim() || undefined;
   }
 
   /** Points `best` or `latest` at a checkpoint name. */

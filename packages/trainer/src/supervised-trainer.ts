@@ -104,7 +104,7 @@ export class SupervisedTrainer implements Trainer {
     const split = splitByPiece(job.pieces, o.validation.pieces, this.rng.fork('validation'));
     const streams: Streams = { shuffle: this.rng.fork('shuffle'), augment: this.rng.fork('augment') };
     const fingerprint = corpusFingerprint(job.pieces);
-    const start = job.resume ? await this.resume(job, streams, fingerprint) : await this.fresh(job);
+    const start = job.resume ? await this.resume(job, run, streams, fingerprint) : await this.fresh(job);
     const result = (alreadyFinished: boolean, session?: TrainingSession): TrainResult => ({
       model: start.model,
       metrics: start.history,
@@ -137,7 +137,7 @@ export class SupervisedTrainer implements Trainer {
     return { model, optimizer: this.makeOptimizer(model), startEpoch: 1, startStep: 0, globalStep: 0, book: { wait: 0, kept: [] }, history: [] };
   }
 
-  private async resume(job: TrainJob, streams: Streams, fingerprint: CorpusFingerprint): Promise<StartPoint> {
+  private async resume(job: TrainJob, run: RunFolder, streams: Streams, fingerprint: CorpusFingerprint): Promise<StartPoint> {
     const ckpt = await loadCheckpoint(job.runDir, undefined, { prefer: 'latest', registry: job.registry });
     const state = ckpt.state;
     if (!state) throw new InputError(`checkpoint ${ckpt.dir} has no state.json; it cannot be resumed (only used for generation)`, { exitCode: 1 });
@@ -149,7 +149,7 @@ export class SupervisedTrainer implements Trainer {
     const optimizer = this.reconcileOptimizer(await ckpt.restoreOptimizer(), model);
     const book: Bookkeeping = { wait: 0, kept: [], ...(state.trainer as Partial<Bookkeeping> | undefined) };
     restoreRandomState(model, streams, { rng: state.rng, layerCalls: book.layerCalls });
-    const history = RunFolder.at(job.runDir).truncateMetrics(state.epoch);
+    const history = run.truncateMetrics(state.epoch);
     if (state.epoch < this.options.epochs || state.step) {
       this.log.info(`resuming from checkpoint ${ckpt.name}: epoch ${state.epoch}${state.step ? ` + ${state.step} batches` : ''}`);
     }

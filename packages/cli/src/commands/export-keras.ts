@@ -29,12 +29,13 @@ export function registerExportKeras(program: Command, kit: CommandKit): void {
     .option('--force', 'overwrite existing files')
     .action(
       kit.action(async (opts: ExportKerasOptions) => {
-        const runDir = RunFolder.require(opts.run).dir;
+        const run = RunFolder.require(opts.run);
+        const runDir = run.dir;
         for (const f of [opts.out, opts.notes]) {
           if (f && fs.existsSync(f) && !opts.force) throw new InputError(`${f} already exists; add --force to overwrite it or choose another name`);
         }
         const log = consoleLogger(kit.io, kit.verbose());
-        const loaded = loadExperiment(RunFolder.at(runDir).file('config'));
+        const loaded = loadExperiment(run.file('config'));
         await initBackend(loaded.experiment.backend, log);
         const ckpt = await loadCheckpoint(runDir, opts.checkpoint, { registry: loaded.registry }).catch((e: unknown) => {
           throw e instanceof PianoLstmError ? new InputError(e.message) : e;
