@@ -90,7 +90,7 @@ export function readRun(runsDir: string, dir: string): RunDetails {
   const root = path.resolve(runsDir);
   const contents = readRunFolder(dir);
   return {
-    ...summarize(root, dir),
+    ...summarize(root, dir, contents),
     config: contents.config,
     configText: contents.configText,
     metrics: contents.epochs,
@@ -109,9 +109,8 @@ export function readMetrics(dir: string): EpochMetrics[] {
   }
 }
 
-function summarize(root: string, dir: string): RunSummary {
+function summarize(root: string, dir: string, contents = readRunFolder(dir)): RunSummary {
   const run = RunFolder.at(dir);
-  const contents = readRunFolder(dir);
   const id = path.relative(root, dir).split(path.sep).join('/') || '.';
   const stat = fs.statSync(dir);
   const min = (key: 'loss' | 'val_loss'): number | null => {

@@ -1,4 +1,4 @@
-import { api, type EpochMetrics, type Evaluation, type RunDetails, type RunSummary } from './api';
+import { api, runFileUrl, type EpochMetrics, type Evaluation, type RunDetails, type RunSummary } from './api';
 import { el, fmt } from './dom';
 import { generatePanel } from './generate-panel';
 import { lineChart, type Series } from './line-chart';
@@ -96,7 +96,7 @@ function samplesList(run: RunDetails): HTMLElement {
     ...run.samples.map((file) => {
       const item = el('li', {}, el('div', { class: 'row' }, el('code', {}, file)));
       const play = el('button', { type: 'button', class: 'play' }, '▶ Play');
-      const link = el('a', { href: `/api/runs/${run.id.split('/').map(encodeURIComponent).join('/')}/files/${file.split('/').map(encodeURIComponent).join('/')}`, download: file.split('/').pop() }, 'download');
+      const link = el('a', { href: runFileUrl(run.id, file.split('/')), download: file.split('/').pop() }, 'download');
       item.firstElementChild!.prepend(play);
       item.firstElementChild!.append(link);
       let roll: SVGSVGElement | null = null;
