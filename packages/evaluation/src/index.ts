@@ -18,7 +18,7 @@ export { readRunFolder, isRunFolder, runCorpusPaths } from './run-folder';
 export type { CorpusSummary, EpochMetrics, RunFolderContents } from './run-folder';
 export { writeReport, collectReportData, REPORT_FILE } from './report';
 export type { ReportOptions } from './report';
-export { renderReport, lossChart, pianoRoll, esc, pageHead, REPORT_CSS } from './report-html';
+export { renderReport, lossChart, pianoRoll, esc, pageHead, formatDuration, REPORT_CSS } from './report-html';
 export type { ReportData, ReportSample } from './report-html';
 export { evaluatePaths } from './evaluate-paths';
 export type { EvaluatePathsOptions, PathsEvaluation, RunValidation } from './evaluate-paths';

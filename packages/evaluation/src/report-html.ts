@@ -341,7 +341,8 @@ function fmtTick(t: number): string {
   return Math.abs(t) >= 10 || Number.isInteger(t) ? String(t) : t.toFixed(2).replace(/0$/, '');
 }
 
-function formatDuration(seconds: number): string {
+/** A duration as people read it: `8.2 s`, `3 min 12 s`, `1 h 5 min`. */
+export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   const mins = Math.floor(seconds / 60);
   return mins < 60 ? `${mins} min ${Math.round(seconds % 60)} s` : `${Math.floor(mins / 60)} h ${mins % 60} min`;

@@ -3,7 +3,8 @@ import { InputError } from '@piano-lstm/core';
 import { QUEUE_REGISTRY, bullConnection, connectRedis, queueNameOf, type QueueSettings } from './queue-connection';
 import { writeSweepReport } from './sweep-report';
 import { readSweepState, unfinished, updateSweepState, type SweepState } from './sweep-state';
-import { formatSeconds, isFinished } from './trial-runner';
+import { formatDuration } from '@piano-lstm/evaluation';
+import { isFinished } from './trial-runner';
 
 /** What a queued trial carries: where its sweep is under the runs folder (shared by every worker) and which trial. */
 export interface TrialJob {
@@ -86,7 +87,7 @@ export async function followSweep(o: { settings: QueueSettings; dir: string; out
     await queue.close().catch(() => undefined);
   }
   const state = readSweepState(o.dir);
-  if (!interrupted) o.out(`all ${state.trials.length} trials finished in ${formatSeconds((Date.now() - t0) / 1000)}`);
+  if (!interrupted) o.out(`all ${state.trials.length} trials finished in ${formatDuration((Date.now() - t0) / 1000)}`);
   if (isFinished(state)) writeSweepReport(o.dir);
   return { interrupted, failed: state.trials.filter((t) => t.status === 'failed').length };
 }

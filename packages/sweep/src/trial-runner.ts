@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { bestOf } from './objective';
 import { RUN_FILES } from '@piano-lstm/core';
+import { formatDuration } from '@piano-lstm/evaluation';
 import { readEpochs } from './run-folder-access';
 import { trialLogPath } from './sweep-files';
 import { trialOf, updateSweepState, whoAmI, type SweepState, type TrialRecord } from './sweep-state';
@@ -64,17 +65,11 @@ export function describeSet(t: Pick<TrialRecord, 'set'>): string {
   return Object.entries(t.set).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
 }
 
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
 export function trialLine(r: TrialResult, seconds: number): string {
   const t = r.trial;
   if (t.status === 'done') {
     const o = t.objective;
-    return `${t.id} done in ${formatSeconds(seconds)}: ${o ? `${o.metric} ${o.value.toFixed(4)} (epoch ${o.epoch})` : `no objective in ${RUN_FILES.metrics}`}`;
+    return `${t.id} done in ${formatDuration(seconds)}: ${o ? `${o.metric} ${o.value.toFixed(4)} (epoch ${o.epoch})` : `no objective in ${RUN_FILES.metrics}`}`;
   }
   if (t.status === 'pending') return `${t.id} interrupted: checkpointed, resumes from there next time`;
   return `${t.id} failed: ${t.error}`;
