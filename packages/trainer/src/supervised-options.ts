@@ -43,6 +43,8 @@ export interface SupervisedOptions {
   augment?: { transpose: [number, number] };
   /** Stop after this many batches in total (smoke tests, benchmarks). */
   maxSteps?: number;
+  /** Stop after this many minutes of training in this call (a time budget). */
+  maxMinutes?: number;
   /** `auto`: a live bar on a TTY, one line per epoch otherwise. */
   progress: 'auto' | 'bar' | 'lines';
   /** Data-parallel worker threads, each computing the gradient of its share of every batch (1: in-process). */
@@ -60,6 +62,7 @@ export const SUPERVISED_OPTIONS = defineOptions({
   clipNorm: { type: 'number', min: 0, minExclusive: true, defaultText: 'off', description: 'scale each gradient tensor to at most this L2 norm (Keras clipnorm)' },
   clipValue: { type: 'number', min: 0, minExclusive: true, defaultText: 'off', description: 'clip each gradient element to ±value (Keras clipvalue); with both, norm first' },
   maxSteps: { type: 'int', min: 1, defaultText: 'off', description: 'stop after this many batches since the run started (smoke tests, benchmarks)' },
+  maxMinutes: { type: 'number', min: 0, minExclusive: true, defaultText: 'off', description: 'time budget: stop after this many minutes of training (cut-short epoch still validates and checkpoints; a resume gets a fresh budget)' },
   progress: { type: 'string', default: 'auto', choices: ['auto', 'bar', 'lines'], description: 'auto: a live bar when stderr is a TTY and CI is unset, else one line per epoch' },
   workers: { type: 'int', default: 1, min: 1, max: 2, description: 'data-parallel worker threads, each computing the gradient of half of every batch' },
   validation: {

@@ -180,6 +180,16 @@ describe('supervised trainer', () => {
     r.model.dispose();
   });
 
+  it('stops at the maxMinutes time budget mid-epoch, with metrics and a resumable checkpoint', async () => {
+    // 1e-6 minutes: the budget runs out during the first batch, so training stops right after it.
+    const r = await trainer({ epochs: 5, batchSize: 4, maxMinutes: 1e-6 }).train(job());
+    expect(r.stoppedAtTimeBudget).toBe(true);
+    expect(r.stoppedAtMaxSteps).toBe(false);
+    expect(readMetrics(runDir)).toHaveLength(1);
+    expect((await loadCheckpoint(runDir)).state?.globalStep).toBe(1);
+    r.model.dispose();
+  });
+
   it('augments by transposition: the vocabulary covers every interval, the model trains on it', async () => {
     const enc = new EmbeddingEncoder({ sequenceLength: 4, stride: 1, crossPieces: false, dim: 3 });
     const r = await trainer({ epochs: 2, batchSize: 8, augment: { transpose: [-1, 1] } }).train(job({ encoder: enc }));

@@ -17,6 +17,7 @@ import {
 import { earlyStopping } from './callbacks/early-stopping';
 import { interruptCheckpoint } from './callbacks/interrupt-checkpoint';
 import { maxSteps } from './callbacks/max-steps';
+import { maxMinutes } from './callbacks/max-minutes';
 import { metricsLog } from './callbacks/metrics-log';
 import { modelCheckpoint } from './callbacks/model-checkpoint';
 import { progressCallback } from './callbacks/progress-callback';
@@ -62,6 +63,8 @@ export interface TrainResult {
   best?: string;
   stoppedEarly: boolean;
   stoppedAtMaxSteps: boolean;
+  /** Training ended because `maxMinutes` ran out. */
+  stoppedAtTimeBudget: boolean;
   /** A resumed run whose checkpoint had already done every epoch: nothing was trained. */
   alreadyFinished: boolean;
   trainPieces: number;
@@ -111,6 +114,7 @@ export class SupervisedTrainer implements Trainer {
       best: (session?.book ?? start.book).bestName,
       stoppedEarly: Boolean(session?.stops.has('early')),
       stoppedAtMaxSteps: Boolean(session?.stops.has('maxSteps')),
+      stoppedAtTimeBudget: Boolean(session?.stops.has('maxMinutes')),
       alreadyFinished,
       trainPieces: split.train.length,
       validationPieces: split.validation.length,
@@ -168,6 +172,7 @@ export class SupervisedTrainer implements Trainer {
       ...(job.callbacks ?? []),
       ...(job.signal ? [interruptCheckpoint(job.signal, hint, () => progress.pause())] : []),
       ...(o.maxSteps !== undefined ? [maxSteps(o.maxSteps)] : []),
+      ...(o.maxMinutes !== undefined ? [maxMinutes(o.maxMinutes)] : []),
       ...(o.earlyStopping ? [earlyStopping(o.earlyStopping)] : []),
       modelCheckpoint(o.checkpoint),
       ...(onEpochEnd ? [{ onEpochEnd: ({ metrics }, s) => onEpochEnd(metrics, s.model) } satisfies TrainingCallback] : []),

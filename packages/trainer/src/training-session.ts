@@ -51,7 +51,7 @@ export interface SessionSetup extends StartPoint {
 }
 
 /** Why the loop stopped before its last epoch, said once when it does. */
-export type StopKind = 'early' | 'maxSteps';
+export type StopKind = 'early' | 'maxSteps' | 'maxMinutes';
 
 /**
  * What the loop and its callbacks share for one `train` call: the model and optimizer, the step

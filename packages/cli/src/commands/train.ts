@@ -226,7 +226,7 @@ export function printTrainSummary(run: TrainedRun, io: Output): void {
     const done = last ? last.epoch : 0;
     io.out(`nothing to train: ${folder.dir} already finished its ${done} epoch(s); to train on, raise the epochs, e.g. --set trainer.options.epochs=${done + 10}`);
   } else {
-    const why = result.stoppedEarly ? ' (early stopping)' : result.stoppedAtMaxSteps ? ' (maxSteps reached)' : '';
+    const why = result.stoppedEarly ? ' (early stopping)' : result.stoppedAtMaxSteps ? ' (maxSteps reached)' : result.stoppedAtTimeBudget ? ' (time budget maxMinutes reached)' : '';
     io.out(`trained ${last ? last.epoch : 0} epoch(s)${why}; final loss ${last ? last.loss.toFixed(4) : '-'}`);
   }
   if (result.best) io.out(`best checkpoint: ${folder.checkpointDir(result.best)}`);
