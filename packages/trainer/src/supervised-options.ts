@@ -24,6 +24,11 @@ export interface EarlyStoppingOptions {
   minDelta: number;
 }
 
+export interface ReduceLrOptions extends EarlyStoppingOptions {
+  factor: number;
+  minLr: number;
+}
+
 export interface SupervisedOptions {
   epochs: number;
   batchSize: number;
@@ -39,6 +44,8 @@ export interface SupervisedOptions {
   /** Fraction of pieces held out for validation (whole pieces, so no window leaks). */
   validation: { pieces: number };
   earlyStopping?: EarlyStoppingOptions;
+  /** Keras ReduceLROnPlateau: multiply the learning rate by `factor` after `patience` epochs without improvement. */
+  reduceLrOnPlateau?: ReduceLrOptions;
   /** Each training piece is transposed by a random interval in [lo, hi] semitones every epoch. */
   augment?: { transpose: [number, number] };
   /** Stop after this many batches in total (smoke tests, benchmarks). */
@@ -93,6 +100,19 @@ export const SUPERVISED_OPTIONS = defineOptions({
       minDelta: { type: 'number', default: 0, min: 0, description: 'an improvement must exceed this' },
     },
   },
+  reduceLrOnPlateau: {
+    type: 'object',
+    optional: true,
+    description: 'present = on (as Keras ReduceLROnPlateau): lower the learning rate when the monitored value stalls',
+    options: {
+      monitor: { type: 'string', choices: MONITORS, defaultText: 'val_loss with a split, else loss', description: 'the value that must improve' },
+      mode: { type: 'string', default: 'auto', choices: MODES, description: 'auto: max for accuracies, min for losses' },
+      factor: { type: 'number', default: 0.5, min: 0, max: 1, minExclusive: true, maxExclusive: true, description: 'new rate = rate × factor' },
+      patience: { type: 'int', default: 0, min: 0, description: 'lower after this many epochs in a row without improvement (0 and 1: the first such epoch, as Keras)' },
+      minDelta: { type: 'number', default: 0, min: 0, description: 'an improvement must exceed this' },
+      minLr: { type: 'number', default: 0, min: 0, description: 'the rate never goes below this' },
+    },
+  },
   augment: {
     type: 'object',
     optional: true,
@@ -107,7 +127,7 @@ export const parseSupervisedOptions = optionsParser(SUPERVISED_OPTIONS, checkSup
 
 /** The rules that join several options: `val_*` needs a split, the filename template, augment bounds. */
 function checkSupervisedOptions(read: OptionsOf<typeof SUPERVISED_OPTIONS>, path: string): SupervisedOptions {
-  const { earlyStopping, augment, ...rest } = read;
+  const { earlyStopping, reduceLrOnPlateau, augment, ...rest } = read;
   const o: SupervisedOptions = rest;
   const hasVal = o.validation.pieces > 0;
   needsValidation(o.checkpoint.monitor, hasVal, `${path}.checkpoint.monitor`);
@@ -124,6 +144,10 @@ function checkSupervisedOptions(read: OptionsOf<typeof SUPERVISED_OPTIONS>, path
   if (earlyStopping) {
     o.earlyStopping = { ...earlyStopping, monitor: earlyStopping.monitor ?? (hasVal ? 'val_loss' : 'loss') };
     needsValidation(o.earlyStopping.monitor, hasVal, `${path}.earlyStopping.monitor`);
+  }
+  if (reduceLrOnPlateau) {
+    o.reduceLrOnPlateau = { ...reduceLrOnPlateau, monitor: reduceLrOnPlateau.monitor ?? (hasVal ? 'val_loss' : 'loss') };
+    needsValidation(o.reduceLrOnPlateau.monitor, hasVal, `${path}.reduceLrOnPlateau.monitor`);
   }
   const t = augment?.transpose;
   if (t) {

@@ -88,6 +88,24 @@ describe('supervised trainer', () => {
     expect(said.join('\n')).toContain(name === 'adam' ? 'optimizer changed from rmsprop to adam' : 'learning rate changed from 0.001 to 0.01');
   });
 
+  it('reduceLrOnPlateau halves the rate after a stalled epoch, and a resumed run keeps the lowered rate', async () => {
+    // lr 1e-9 never improves the loss: every epoch after the first is a stall
+    const opts = { epochs: 3, batchSize: 8, optimizer: 'sgd', learningRate: 1e-9, reduceLrOnPlateau: { monitor: 'loss', factor: 0.5, patience: 1, minDelta: 0.01 }, checkpoint: { saveBestOnly: false, filename: 'e{epoch:02d}' } };
+    (await trainer(opts).train(job())).model.dispose();
+    expect(readMetrics(runDir).map((m) => m.lr)).toEqual([1e-9, 1e-9, 5e-10]);
+    const said: string[] = [];
+    const log: Logger = { info: (m) => said.push(m), warn: (m) => said.push(m), debug: () => undefined };
+    const t = new SupervisedTrainer(parseSupervisedOptions({ progress: 'lines', ...opts, epochs: 4 }, 'trainer.options'), new Rng(5).fork('Trainer'), log);
+    (await t.train(job({ resume: true }))).model.dispose();
+    expect(readMetrics(runDir).map((m) => m.lr)).toEqual([1e-9, 1e-9, 5e-10, 2.5e-10]);
+    expect(said.join('\n')).not.toContain('learning rate changed');
+    expect(said.join('\n')).toContain('learning rate 2.5e-10 → 1.25e-10');
+  });
+
+  it('rejects a val_ monitor for reduceLrOnPlateau without a validation split', () => {
+    expect(() => parseSupervisedOptions({ reduceLrOnPlateau: { monitor: 'val_loss' } }, 'trainer.options')).toThrow(/reduceLrOnPlateau.monitor.*needs a validation split/);
+  });
+
   it('resumes exactly: the resumed loss curve equals the uninterrupted one', async () => {
     const opts = { epochs: 4, batchSize: 8, checkpoint: { saveBestOnly: false, filename: 'e{epoch:02d}' } };
     const full = await trainer(opts).train(job());

@@ -18,6 +18,7 @@ import { earlyStopping } from './callbacks/early-stopping';
 import { interruptCheckpoint } from './callbacks/interrupt-checkpoint';
 import { maxSteps } from './callbacks/max-steps';
 import { maxMinutes } from './callbacks/max-minutes';
+import { reduceLrOnPlateau } from './callbacks/reduce-lr-on-plateau';
 import { metricsLog } from './callbacks/metrics-log';
 import { modelCheckpoint } from './callbacks/model-checkpoint';
 import { progressCallback } from './callbacks/progress-callback';
@@ -150,8 +151,8 @@ export class SupervisedTrainer implements Trainer {
     }
     job.encoder.restore(ckpt.encoder.vocabulary);
     const model = await this.rebuild(job, job.encoder, ckpt.model);
-    const optimizer = this.reconcileOptimizer(await ckpt.restoreOptimizer(), model);
     const book: Bookkeeping = { wait: 0, kept: [], ...(state.trainer as Partial<Bookkeeping> | undefined) };
+    const optimizer = this.reconcileOptimizer(await ckpt.restoreOptimizer(), model, book.lrScale ?? 1);
     restoreRandomState(model, streams, { rng: state.rng, layerCalls: book.layerCalls });
     const history = run.truncateMetrics(state.epoch);
     if (state.epoch < this.options.epochs || state.step) {
@@ -174,6 +175,7 @@ export class SupervisedTrainer implements Trainer {
       ...(o.maxSteps !== undefined ? [maxSteps(o.maxSteps)] : []),
       ...(o.maxMinutes !== undefined ? [maxMinutes(o.maxMinutes)] : []),
       ...(o.earlyStopping ? [earlyStopping(o.earlyStopping)] : []),
+      ...(o.reduceLrOnPlateau ? [reduceLrOnPlateau(o.reduceLrOnPlateau)] : []),
       modelCheckpoint(o.checkpoint),
       ...(onEpochEnd ? [{ onEpochEnd: ({ metrics }, s) => onEpochEnd(metrics, s.model) } satisfies TrainingCallback] : []),
     ];
@@ -228,7 +230,7 @@ export class SupervisedTrainer implements Trainer {
    * On resume the checkpoint's optimizer state wins, unless the config now asks for something else:
    * a new learning rate is applied to the restored optimizer, a different optimizer starts fresh (said aloud).
    */
-  private reconcileOptimizer(restored: tf.Optimizer | null | undefined, model: tf.LayersModel): tf.Optimizer {
+  private reconcileOptimizer(restored: tf.Optimizer | null | undefined, model: tf.LayersModel, lrScale: number): tf.Optimizer {
     if (!restored) return this.makeOptimizer(model);
     const before = describeOptimizer(restored);
     const { optimizer: wanted, learningRate } = this.options;
@@ -237,9 +239,11 @@ export class SupervisedTrainer implements Trainer {
       restored.dispose();
       return this.makeOptimizer(model);
     }
-    if (learningRate !== undefined && learningRate !== before.learningRate) {
-      setLearningRate(restored, learningRate);
-      this.log.info(`learning rate changed from ${before.learningRate} to ${learningRate} since the checkpoint`);
+    // reduceLrOnPlateau lowered the rate by lrScale so far: the configured rate is compared at that scale
+    const scaled = learningRate === undefined ? undefined : learningRate * lrScale;
+    if (scaled !== undefined && Math.abs(scaled - before.learningRate!) > 1e-12 * scaled) {
+      setLearningRate(restored, scaled);
+      this.log.info(`learning rate changed from ${before.learningRate} to ${scaled} since the checkpoint`);
     }
     return restored;
   }

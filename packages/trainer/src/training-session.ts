@@ -20,6 +20,10 @@ export interface Bookkeeping {
   /** Early stopping: best value and epochs without improvement. */
   esBest?: number;
   wait: number;
+  /** ReduceLROnPlateau: best value, epochs without improvement, and the rate's multiplier so far. */
+  lrBest?: number;
+  lrWait?: number;
+  lrScale?: number;
   /** Template checkpoints still on disk, oldest first (pruned to keepLast). */
   kept: string[];
   partial?: EpochSums;
