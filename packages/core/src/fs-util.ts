@@ -100,12 +100,7 @@ export function recoverAtomicWrites(dir: string): string[] {
  */
 export function makeDirs(dir: string): void {
   const abs = path.resolve(dir);
-  const missing: string[] = [];
-  let at = abs;
-  while (!fs.existsSync(at) && path.dirname(at) !== at) {
-    missing.unshift(at);
-    at = path.dirname(at);
-  }
+  const { at, missing } = nearestExisting(abs);
   try {
     if (missing.length === 0 && !fs.statSync(abs).isDirectory()) throw Object.assign(new Error(`${abs} is not a folder`), { code: 'ENOTDIR' });
     for (const d of missing) {
@@ -121,6 +116,17 @@ export function makeDirs(dir: string): void {
   }
 }
 
+/** The nearest existing folder on the way up from `p` (or `p` itself), and the missing ones below it, outermost first. */
+function nearestExisting(p: string): { at: string; missing: string[] } {
+  const missing: string[] = [];
+  let at = p;
+  while (!fs.existsSync(at) && path.dirname(at) !== at) {
+    missing.unshift(at);
+    at = path.dirname(at);
+  }
+  return { at, missing };
+}
+
 /** File systems that hold no user files: writing there fails, and some calls never return. */
 const PSEUDO_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x1cd1: 'devpts', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs', 0x73636673: 'securityfs' };
 
@@ -131,8 +137,7 @@ const PSEUDO_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs',
  */
 export function checkWritable(file: string, what: string, options: { folder?: boolean } = {}): void {
   const abs = path.resolve(file);
-  let at = options.folder ? abs : path.dirname(abs);
-  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  const { at } = nearestExisting(options.folder ? abs : path.dirname(abs));
   const fail = (why: string) => new InputError(`${what} ${file} cannot be written: ${why}; choose another ${what}`, { file });
   let stat: fs.Stats;
   try {
@@ -165,10 +170,8 @@ const FS_CODES: Record<string, string> = {
 
 /** Why the deepest existing folder above `p` cannot be written (mkdir -p on a read-only disk says ENOENT, not EROFS). */
 export function nearestAncestorProblem(p: string): string | undefined {
-  let dir = p;
-  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   try {
-    fs.accessSync(dir, fs.constants.W_OK);
+    fs.accessSync(nearestExisting(p).at, fs.constants.W_OK);
     return undefined;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code;
