@@ -8,9 +8,14 @@ describe('issue 18: generate', () => {
   let dir: string;
   let runDir: string;
   const samples = () => path.join(runDir, 'samples');
-  beforeAll(() => ({ dir, runDir } = tinyRun()));
+  let runStderr = '';
+  beforeAll(() => ({ dir, runDir, run: { stderr: runStderr } } = tinyRun()));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const generate = (...args: string[]) => runCli(['generate', '--run', runDir, ...args]);
+
+  it('run parses its corpus once: the random-window primer reuses the pieces it trained on', () => {
+    expect(runStderr.split('\n').filter((l) => /^parsed \d+ files?/.test(l))).toHaveLength(1);
+  });
 
   it('18.4: two calls give two new files with two fresh seeds, each printed for replay; --seed replays byte for byte', () => {
     const a = generate('--top-p', '0.95');

@@ -26,6 +26,8 @@ export interface GenerateOverrides {
   fileStem?: string;
   /** `tokens`: one JSON file `{"pieces":[{"primer":[…],"tokens":[…]}]}` instead of the Sink's files. */
   format?: 'midi' | 'tokens';
+  /** The run's corpus, already parsed by the caller (`run` trains on it): random-window primers then parse nothing again. */
+  corpusPieces?: readonly { tokens: readonly string[] }[];
 }
 
 /** The run's stages, created by the caller from the run's config (with `--set`/`--sampler` applied). */
@@ -87,8 +89,8 @@ export async function generateFromRun(runDir: string, overrides: GenerateOverrid
     let source: NoteSource | undefined;
     if (generate.primer === 'random-window') {
       source = stages.source();
-      const corpus = await source.load(experiment.source.paths);
-      trainingIds = corpus.pieces.map((p) => ckpt.encoder.encode(p.tokens).ids).filter((ids) => ids.length > 0);
+      const pieces = overrides.corpusPieces ?? (await source.load(experiment.source.paths)).pieces;
+      trainingIds = pieces.map((p) => ckpt.encoder.encode(p.tokens).ids).filter((ids) => ids.length > 0);
       if (trainingIds.length === 0) {
         throw new InputError(`primer random-window: the run's training data (${experiment.source.paths.join(', ')}) gave no pieces here; give --primer file.mid or --primer-tokens "E5 4.9 C5"`);
       }

@@ -18,13 +18,13 @@ export function registerRun(program: Command, kit: CommandKit): void {
         const run = await trainFromConfig(config, opts, 'run', kit.io, kit.verbose());
         run.result.model.dispose();
         printTrainSummary(run, kit.io);
-        const { loaded, stages, runDir, log } = run;
+        const { loaded, stages, runDir, log, corpus } = run;
         // Generate from the best checkpoint, exactly as `generate --run` would, into the run's samples/.
         // They are the run's own files, made again from its seed: a resume after a session that wrote
         // them (or some of them) before it was stopped must not stop on them.
         const { files, checkpoint } = await generateFromRun(
           runDir,
-          { fileStem: 'sample', seed: loaded.experiment.seed, force: true },
+          { fileStem: 'sample', seed: loaded.experiment.seed, force: true, corpusPieces: corpus.pieces },
           generationStages(loaded, stages, log),
         );
         kit.io.out(`checkpoint used: ${checkpoint}`);
