@@ -6,7 +6,7 @@ import { betterText, formatMetric, METRIC_INFO } from './metric-info';
 import type { Note } from './note';
 import { marginText } from './report-margin';
 import { samplesVsCorpusTable } from './report-metrics-table';
-import { surpriseChart, surpriseOf } from './report-surprise';
+import { surpriseChart, surpriseOf, type ReferenceLine } from './report-surprise';
 import type { EpochMetrics, RunFolderContents } from './run-folder';
 
 export interface ReportSample {
@@ -187,9 +187,9 @@ function surpriseSection(d: ReportData): string {
   if (!ev || !trace) return '';
   const c = ev.comparison;
   const references = [
-    { label: 'model, validation mean', value: c.model.nats_per_token, color: '#1d4ed8' },
-    { label: `${c.kneser_ney.n}-gram Kneser-Ney, validation mean`, value: c.kneser_ney.nats_per_token, color: '#6b7280' },
-  ].filter((r): r is { label: string; value: number; color: string } => r.value !== null && Number.isFinite(r.value));
+    { label: 'model, validation mean', legend: 'model, val. mean', value: c.model.nats_per_token, color: '#1d4ed8' },
+    { label: `${c.kneser_ney.n}-gram Kneser-Ney, validation mean`, legend: `${c.kneser_ney.n}-gram KN, val. mean`, value: c.kneser_ney.nats_per_token, color: '#6b7280' },
+  ].filter((r): r is ReferenceLine => r.value !== null && Number.isFinite(r.value));
   const mean = trace.nats.reduce((a, v) => a + v, 0) / trace.nats.length;
   const worst = trace.nats
     .map((v, i) => ({ v, i }))

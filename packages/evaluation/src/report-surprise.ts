@@ -24,7 +24,10 @@ export function surpriseOf(evaluation: RunEvaluation | null): SurpriseTrace | nu
 
 /** A dashed reference line across the chart. */
 export interface ReferenceLine {
+  /** Said on hover, e.g. "model, validation mean". */
   label: string;
+  /** Short enough for the legend, e.g. "model, val. mean". */
+  legend: string;
   value: number;
   color: string;
 }
@@ -37,7 +40,7 @@ export interface ReferenceLine {
 export function surpriseChart(trace: SurpriseTrace, references: readonly ReferenceLine[], esc: (s: string) => string): string {
   const W = 760;
   const H = 280;
-  const m = { l: 56, r: 215, t: 16, b: 42 };
+  const m = { l: 56, r: 235, t: 16, b: 42 };
   const n = trace.nats.length;
   const top = Math.max(...trace.nats, ...references.map((r) => r.value), 0.5);
   const step = top <= 2 ? 0.5 : top <= 5 ? 1 : top <= 12 ? 2 : 5;
@@ -59,7 +62,7 @@ export function surpriseChart(trace: SurpriseTrace, references: readonly Referen
   const lines = references
     .map((r) => `<line x1="${m.l}" x2="${W - m.r}" y1="${f(py(r.value))}" y2="${f(py(r.value))}" stroke="${r.color}" stroke-width="1.5" stroke-dasharray="5 4"><title>${esc(r.label)}: ${r.value.toFixed(4)} nats/token</title></line>`)
     .join('');
-  const legend = [{ label: 'model, this piece (bars)', color: '#93c5fd', dash: '' }, ...references.map((r) => ({ label: `${r.label} (${r.value.toFixed(3)})`, color: r.color, dash: ' stroke-dasharray="5 4"' }))]
+  const legend = [{ label: 'model, this piece', color: '#93c5fd', dash: '' }, ...references.map((r) => ({ label: `${r.legend} (${r.value.toFixed(3)})`, color: r.color, dash: ' stroke-dasharray="5 4"' }))]
     .map((it, i) => `<line x1="${W - m.r + 12}" x2="${W - m.r + 36}" y1="${m.t + 8 + i * 18}" y2="${m.t + 8 + i * 18}" stroke="${it.color}" stroke-width="${it.dash ? 2 : 6}"${it.dash}/><text x="${W - m.r + 42}" y="${m.t + 12 + i * 18}">${esc(it.label)}</text>`)
     .join('');
   return `<svg class="chart" id="surprise-chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="surprise (−ln p, nats) of each token along ${esc(trace.piece)}">
