@@ -105,7 +105,7 @@ export function scorePieces(pieces: readonly Piece[], model: tf.LayersModel, enc
       steps: scored.map((s, i) => ({ model: { nats: s.nats, p: Math.exp(-s.nats), correct: s.correct }, kn: kneserNey[i], uni: unigram[i] })),
     };
     all.tokens += tally.tokens;
-    all.steps.push(...tally.steps);
+    for (const step of tally.steps) all.steps.push(step);
     const steps = perStep ? scored.map((s, i) => ({ position: s.position, token: s.token, p: tally.steps[i].model.p, kneser_ney_p: kneserNey[i].p })) : undefined;
     files.push({ path: piece.path, ...summarize(tally), ...(steps ? { steps } : {}) });
   }
