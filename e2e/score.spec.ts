@@ -84,7 +84,7 @@ describe('piano-lstm score', () => {
     expect(lines[lines.length - 1]).toMatch(/^(the model beats the 5-gram KN by \d+\.\d\d nats\/token on [\d,]+ tokens|warning: the model does not beat the 5-gram KN \(\d+\.\d{4} vs \d+\.\d{4} nats\/token on [\d,]+ tokens\))$/);
   });
 
-  it('one-line errors: a missing run, nothing to score; an unreadable file is listed and skipped', () => {
+  it('one-line errors: a missing run, nothing to score; an unreadable file is listed and skipped; a training piece is said to be one', () => {
     const missing = runCli(['score', '--run', path.join(dir, 'nowhere'), 'a.mid']);
     expect({ code: missing.code, err: missing.stderr.trim() }).toEqual({ code: 2, err: `run folder ${path.join(dir, 'nowhere')} does not exist (give the folder printed as 'run folder: …' by train or run)` });
     fs.mkdirSync(path.join(dir, 'empty'));
@@ -97,6 +97,11 @@ describe('piano-lstm score', () => {
     expect(mixed.code).toBe(0);
     expect(mixed.stderr).toContain(`skipped ${bad}: not a MIDI file`);
     expect((JSON.parse(mixed.stdout) as ScoreJson).files.map((f) => f.path)).toEqual([validationFiles(runDir)[0]]);
+    expect(mixed.stderr).not.toContain('training pieces of this run');
+    const trainFile = (JSON.parse(fs.readFileSync(path.join(runDir, 'corpus.json'), 'utf8')) as { files: { path: string; split: string }[] }).files.find((f) => f.split === 'train')!.path;
+    const memorised = runCli(['score', '--run', runDir, trainFile]);
+    expect(memorised.code).toBe(0);
+    expect(memorised.stderr).toContain(`warning: 1 of the 1 file(s) are training pieces of this run (e.g. ${trainFile}): their scores are not held-out`);
   });
 
   it('a multi-head (rhythm) run: nats summed over heads, accuracy when every head is right, as its validation', () => {

@@ -70,6 +70,7 @@ export async function scoreWithRun(run: RunFolder, inputs: readonly string[], op
   const source = runContainer(loaded, log).get<NoteSource>(NoteSource);
   const trainPaths = readTrainPaths(run);
   const pieces = await loadInputs(source, inputs);
+  warnTrainingPieces(pieces, trainPaths, log);
   const train = await loadTrainPieces(source, trainPaths, log);
   const ngram = evaluationOrder(run);
   const baselines = new PositionBaselines(train.map((p) => p.tokens), ngram);
@@ -142,6 +143,13 @@ function readTrainPaths(run: RunFolder): string[] {
     .map((f) => (isNamedCorpus(f.path as string) ? (f.path as string) : path.resolve(run.dir, f.path as string)));
   if (!paths.length) throw new InputError(`${file} lists no training files; the baselines have nothing to learn from`, { file });
   return paths;
+}
+
+/** Scoring a piece the model trained on measures memory, not generalisation: say so. */
+function warnTrainingPieces(pieces: readonly Piece[], trainPaths: readonly string[], log: Logger): void {
+  const train = new Set(trainPaths);
+  const seen = pieces.filter((p) => train.has(isNamedCorpus(p.path) ? p.path : path.resolve(p.path)));
+  if (seen.length) log.warn(`${seen.length} of the ${pieces.length} file(s) are training pieces of this run (e.g. ${seen[0].path}): their scores are not held-out`);
 }
 
 /** The n-gram order the run's evaluation.json used (5 when it has none). */
