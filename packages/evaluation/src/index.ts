@@ -23,3 +23,7 @@ export type { ReportData, ReportSample } from './report-html';
 export { evaluatePaths } from './evaluate-paths';
 export type { EvaluatePathsOptions, PathsEvaluation, RunValidation } from './evaluate-paths';
 export { formatEvaluation } from './format-evaluation';
+export { marginText, FEW_VALIDATION_TOKENS } from './report-margin';
+export { surpriseChart, surpriseOf } from './report-surprise';
+export type { SurpriseTrace, ReferenceLine } from './report-surprise';
+export { samplesVsCorpusTable, corpusSpread, quantile } from './report-metrics-table';

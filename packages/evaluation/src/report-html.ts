@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Evaluation, MetricKey, PieceEvaluation } from './evaluate-pieces';
+import type { Evaluation, PieceEvaluation } from './evaluate-pieces';
 import { METRIC_KEYS } from './evaluate-pieces';
 import { betterText, formatMetric, METRIC_INFO } from './metric-info';
 import type { Note } from './note';
+import { marginText } from './report-margin';
+import { samplesVsCorpusTable } from './report-metrics-table';
+import { surpriseChart, surpriseOf, type ReferenceLine } from './report-surprise';
 import type { EpochMetrics, RunFolderContents } from './run-folder';
 
 export interface ReportSample {
@@ -47,6 +50,7 @@ export function pageHead(title: string, csp: string, extraCss = ''): string {
 export function renderReport(d: ReportData): string {
   const { run } = d;
   const flag = run.evaluation?.comparison.flag;
+  const margin = run.evaluation ? marginText(run.evaluation.comparison) : null;
   const title = `piano-lstm report — ${run.name}`;
   return `${pageHead(title, "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; media-src 'none'")}
 <body>
@@ -54,12 +58,14 @@ export function renderReport(d: ReportData): string {
   <h1>${esc(run.name)}</h1>
   <p class="muted">${esc(run.dir)} · report written ${esc(d.generatedAt.toISOString().replace('T', ' ').slice(0, 19))} UTC</p>
 </header>
+${margin ? `<p class="margin" role="status">✓ ${esc(capitalize(margin))}</p>` : ''}
 ${flag ? `<p class="flag" role="alert">⚠ ${esc(flag)}</p>` : ''}
 ${run.warnings.length ? `<ul class="warnings">${run.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
 <main>
 ${runSection(d)}
 ${corpusSection(d)}
 ${trainingSection(d)}
+${surpriseSection(d)}
 ${metricsSection(d)}
 ${samplesSection(d)}
 ${configSection(d)}
@@ -169,19 +175,31 @@ function metricsSection(d: ReportData): string {
       `<tr><td title="${esc(METRIC_INFO[k].help)}">${esc(METRIC_INFO[k].label)} <code>${k}</code></td><td class="num">${formatMetric(k, ev.samples.mean[k], true)}</td><td class="num">${corpus ? formatMetric(k, corpus.mean[k], true) : '—'}</td><td>${betterText(k)}</td></tr>`,
   ).join('');
   const note = d.corpusNote ? `<p class="muted">${esc(d.corpusNote)}</p>` : '';
-  const perSampleKeys: MetricKey[] = ['n_notes', 'pitch_range', 'pitch_class_entropy', 'scale_consistency', 'polyphony', 'empty_beat_rate', 'loop_rate', 'pitch_class_js_distance', 'ioi_js_distance', 'longest_copy'];
-  const perSample = `<h3>Per sample</h3><div class="scroll"><table class="metrics" id="per-sample"><tr><th>sample</th>${perSampleKeys
-    .map((k) => `<th title="${esc(METRIC_INFO[k].help)}">${esc(METRIC_INFO[k].label)}</th>`)
-    .join('')}</tr>${ev.samples.pieces
-    .map(
-      (p) =>
-        `<tr><td>${esc(path.basename(p.path))}</td>${perSampleKeys
-          .map((k) => `<td class="num"${k === 'longest_copy' && p.longest_copy_source ? ` title="from ${esc(path.basename(p.longest_copy_source))}"` : ''}>${formatMetric(k, p[k])}</td>`)
-          .join('')}</tr>`,
-    )
-    .join('')}</table></div>`;
+  const perSample = `<h3>Each sample next to the corpus</h3>${samplesVsCorpusTable(ev, esc)}`;
   return `<section id="metrics"><h2>Music metrics</h2>${note}<table class="metrics" id="metrics-table">${head}${rows}</table>${perSample}
 <p class="muted">Loops: units of ${ev.loop.min_period}–${ev.loop.max_period} onsets repeated back-to-back. Copies and loops are counted in onsets (a note or a chord).</p></section>`;
+}
+
+/** −ln p along one validation piece (evaluation.json `surprise`); runs written before it have no section. */
+function surpriseSection(d: ReportData): string {
+  const ev = d.run.evaluation;
+  const trace = surpriseOf(ev);
+  if (!ev || !trace) return '';
+  const c = ev.comparison;
+  const references = [
+    { label: 'model, validation mean', legend: 'model, val. mean', value: c.model.nats_per_token, color: '#1d4ed8' },
+    { label: `${c.kneser_ney.n}-gram Kneser-Ney, validation mean`, legend: `${c.kneser_ney.n}-gram KN, val. mean`, value: c.kneser_ney.nats_per_token, color: '#6b7280' },
+  ].filter((r): r is ReferenceLine => r.value !== null && Number.isFinite(r.value));
+  const mean = trace.nats.reduce((a, v) => a + v, 0) / trace.nats.length;
+  const worst = trace.nats
+    .map((v, i) => ({ v, i }))
+    .sort((a, b) => b.v - a.v)
+    .slice(0, 3)
+    .map(({ v, i }) => `${esc(trace.tokens[i])} at ${trace.positions[i]} (${v.toFixed(2)})`)
+    .join(', ');
+  return `<section id="surprise"><h2>Surprise along a validation piece</h2>
+<p><b>${esc(path.basename(trace.piece))}</b> <span class="muted">(${esc(trace.piece)})</span>: ${trace.nats.length} scored positions, the model's mean here ${mean.toFixed(3)} nats/token. Each bar is −ln p of the token at that position under the best checkpoint, in nats: tall bars are where the music surprised the model. Hover a bar for its token. Most surprising: ${worst}.</p>
+${surpriseChart(trace, references, esc)}</section>`;
 }
 
 function samplesSection(d: ReportData): string {
@@ -317,6 +335,10 @@ function rollLegend(bpm: number): string {
   return `<b>Legend</b> · across: time in bars of 4 quarter notes (1 bar = ${barSeconds.toFixed(barSeconds < 10 ? 1 : 0)} s at ${Math.round(bpm)} bpm; grey lines: bar lines) · up: pitch (note names, C4 = middle C = MIDI 60; shaded rows: C) · colour: pitch class ${swatches}; darker = louder (velocity)`;
 }
 
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 function keyValueTable(rows: [string, string][]): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 }
@@ -377,14 +399,16 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 h1 { margin: 0 0 4px; font-size: 26px; } h2 { margin: 32px 0 10px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 16px; margin: 18px 0 6px; }
 .muted { color: var(--muted); }
 .flag { background: #fef3c7; border: 1px solid #f59e0b; padding: 10px 14px; border-radius: 6px; }
+.margin { background: #ecfdf5; border: 1px solid #10b981; padding: 10px 14px; border-radius: 6px; }
 .warnings { background: #fef2f2; border: 1px solid #fca5a5; padding: 8px 28px; border-radius: 6px; }
 table { border-collapse: collapse; } th, td { padding: 4px 10px; text-align: left; border-bottom: 1px solid var(--line); vertical-align: top; }
 .kv th { font-weight: 500; color: var(--muted); width: 220px; } .num { text-align: right; font-variant-numeric: tabular-nums; }
-.metrics th { font-weight: 600; } tr.bad td { background: #fef2f2; } tr.good td:first-child { font-weight: 600; }
+.metrics th { font-weight: 600; } tr.bad td { background: #fef2f2; } tr.good td:first-child { font-weight: 600; } td.out { background: #fef3c7; }
 code { font-size: 12px; color: var(--muted); } pre { background: #f9fafb; border: 1px solid var(--line); padding: 12px; overflow: auto; font-size: 13px; }
 .scroll { overflow-x: auto; } .list td, .list th { font-size: 13px; }
 svg.chart { width: 100%; max-width: 800px; height: auto; font-size: 12px; fill: var(--fg); }
 svg.chart .plot { fill: #fafafa; stroke: var(--line); } svg.chart .grid { stroke: var(--line); } svg.chart .axis { stroke: var(--muted); }
+svg.chart .surprise-bar { fill: #93c5fd; } svg.chart .surprise-bar:hover { fill: #1d4ed8; }
 .sample { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px 14px; margin: 14px 0; }
 .sample h3 { margin: 6px 0; } .controls { margin-bottom: 8px; }
 button.play { font: inherit; padding: 4px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; min-width: 90px; }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '@piano-lstm/core';
+import { compareWithBaselines } from './baselines';
 import { collectReportData, writeReport } from './report';
 import { isRunFolder, readRunFolder } from './run-folder';
 import { FakeRunOptions, makeFakeRunFolder } from './testing/fake-run-folder';
@@ -78,6 +79,90 @@ describe('writeReport', () => {
     const html = fs.readFileSync(writeReport(run.runDir), 'utf8');
     expect(html).toContain('<p class="flag" role="alert">⚠ validation loss 9.0000 nats/token does not beat');
     expect(html).toContain('<tr class="bad"><td>model</td>');
+  });
+
+  it('opens with the margin when the model beats the n-gram, and then has no warning', () => {
+    const run = makeFakeRunFolder(tmp);
+    const evFile = path.join(run.runDir, 'evaluation.json');
+    const ev = JSON.parse(fs.readFileSync(evFile, 'utf8'));
+    ev.comparison.model.nats_per_token = ev.comparison.kneser_ney.nats_per_token - 0.41;
+    ev.comparison.kneser_ney.tokens = 1234;
+    Object.assign(ev.comparison, { beats_kneser_ney: true, beats_unigram: true, flag: null });
+    fs.writeFileSync(evFile, JSON.stringify(ev));
+    const html = fs.readFileSync(writeReport(run.runDir), 'utf8');
+    const body = html.slice(html.indexOf('</header>'));
+    expect(body).toMatch(/^<\/header>\n<p class="margin" role="status">✓ The model beats the 3-gram Kneser-Ney baseline by 0\.41 nats\/token on 1,234 validation tokens \(\d\.\d\d vs \d\.\d\d\)<\/p>/);
+    expect(html).not.toContain('class="flag"');
+    ev.comparison.kneser_ney.tokens = 216;
+    fs.writeFileSync(evFile, JSON.stringify(ev));
+    expect(fs.readFileSync(writeReport(run.runDir), 'utf8')).toContain('on 216 validation tokens (');
+    expect(fs.readFileSync(writeReport(run.runDir), 'utf8')).toContain('; only 216 validation tokens, so the margin is uncertain</p>');
+  });
+
+  it('keeps the warning, and no margin, when the model does not beat the n-gram', () => {
+    const run = makeFakeRunFolder(tmp);
+    const evFile = path.join(run.runDir, 'evaluation.json');
+    const ev = JSON.parse(fs.readFileSync(evFile, 'utf8'));
+    ev.comparison = compareWithBaselines({ nats_per_token: ev.baselines.kneser_ney.nats_per_token + 0.5, accuracy: 0.1 }, ev.baselines);
+    fs.writeFileSync(evFile, JSON.stringify(ev));
+    const html = fs.readFileSync(writeReport(run.runDir), 'utf8');
+    expect(html).toMatch(/<p class="flag" role="alert">⚠ validation loss \d\.\d{4} nats\/token does not beat the 3-gram Kneser-Ney baseline/);
+    expect(html).not.toContain('class="margin"');
+  });
+
+  it('plots the surprise along a validation piece from evaluation.json: bars with tokens on hover, both means, labelled axes', () => {
+    const run = makeFakeRunFolder(tmp);
+    const evFile = path.join(run.runDir, 'evaluation.json');
+    const ev = JSON.parse(fs.readFileSync(evFile, 'utf8'));
+    const nats = [0.5, 3.25, 1, 7.5, 0.25, 2];
+    ev.surprise = { piece: '/corpus/piece-1.mid', positions: [8, 9, 10, 11, 12, 13], tokens: ['C4', 'E4', '4.7', 'G<4>', 'C5', 'B4'], nats };
+    fs.writeFileSync(evFile, JSON.stringify(ev));
+    const html = fs.readFileSync(writeReport(run.runDir), 'utf8');
+    const section = /<section id="surprise">.*?<\/section>/s.exec(html)![0];
+    expect(section).toContain('<b>piece-1.mid</b>');
+    expect(count(section, /<rect class="surprise-bar"/g)).toBe(6);
+    expect(section).toContain('<title>position 11: G&lt;4&gt; — 7.500 nats (p = 5.5e-4)</title>');
+    expect(section).toContain('<title>position 8: C4 — 0.500 nats (p = 0.607)</title>');
+    expect(section).toContain('position in the piece (tokens)');
+    expect(section).toContain('surprise −ln p (nats)');
+    expect(section).toMatch(new RegExp(`model, validation mean: ${ev.comparison.model.nats_per_token.toFixed(4)} nats/token`));
+    expect(section).toMatch(new RegExp(`3-gram Kneser-Ney, validation mean: ${ev.comparison.kneser_ney.nats_per_token.toFixed(4)} nats/token`));
+    expect(section).toContain("the model's mean here 2.417 nats/token");
+    expect(section).toContain('Most surprising: G&lt;4&gt; at 11 (7.50), E4 at 9 (3.25), B4 at 13 (2.00).');
+    // the section sits after the training section
+    expect(html.indexOf('<section id="surprise">')).toBeGreaterThan(html.indexOf('<section id="training">'));
+  });
+
+  it.each([
+    ['absent (a run written before the field)', undefined],
+    ['of unequal lengths', { piece: 'p.mid', positions: [1, 2], tokens: ['C4'], nats: [1, 2] }],
+    ['holding a non-number', { piece: 'p.mid', positions: [1], tokens: ['C4'], nats: [null] }],
+  ])('omits the surprise section when the field is %s, without an error', (_, surprise) => {
+    const run = makeFakeRunFolder(tmp);
+    const evFile = path.join(run.runDir, 'evaluation.json');
+    const ev = JSON.parse(fs.readFileSync(evFile, 'utf8'));
+    if (surprise) ev.surprise = surprise;
+    fs.writeFileSync(evFile, JSON.stringify(ev));
+    const html = fs.readFileSync(writeReport(run.runDir), 'utf8');
+    expect(html).not.toContain('id="surprise"');
+    expect(html).toContain('<section id="training">');
+  });
+
+  it("puts each sample's metrics next to the corpus pieces' median and range, one row per metric", () => {
+    const run = makeFakeRunFolder(tmp);
+    const data = collectReportData(run.runDir);
+    const html = fs.readFileSync(writeReport(run.runDir), 'utf8');
+    const table = /<table class="metrics" id="samples-vs-corpus">.*?<\/table>/s.exec(html)![0];
+    expect(table).toMatch(/^<table class="metrics" id="samples-vs-corpus"><tr><th>metric \(unit\)<\/th><th>better<\/th><th>corpus median \(4 pieces\)<\/th><th>corpus 10th–90th percentile<\/th><th>sample-1\.mid<\/th><th>sample-2\.mid<\/th><th>sample-3\.mid<\/th><\/tr>/);
+    expect(count(table, /<tr>/g)).toBe(1 + 15);
+    const row = (words: string) => new RegExp(`<td title="[^"]*">${words.replace(/[()]/g, '\\$&')}</td>(.*?)</tr>`).exec(table)![1];
+    const loopValues = data.evaluation!.corpus!.pieces.map((p) => p.loop_rate!).sort((a, b) => a - b);
+    const median = (loopValues[1] + loopValues[2]) / 2;
+    expect(row('looping (share of onsets in back-to-back repeats, 0–1)')).toMatch(new RegExp(`^<td>near the corpus</td><td class="num">${median.toFixed(3)}</td>`));
+    // the looping sample is far outside the corpus's range and marked; the copy names its source
+    expect(row('looping (share of onsets in back-to-back repeats, 0–1)')).toContain('<td class="num out" title="outside the corpus pieces\' 10th–90th percentile range">1</td>');
+    expect(row('longest passage copied from the corpus (onsets)')).toMatch(/^<td>lower<\/td><td class="num">\d+\.\d<\/td>/);
+    expect(table).toContain('title="outside the corpus pieces');
   });
 
   it('reports broken files in place instead of failing', () => {

@@ -1,5 +1,6 @@
 import { RUN_FILES, RunFolder } from '@piano-lstm/core';
 import { BaselineComparison, BaselineOptions, Baselines, compareWithBaselines, computeBaselines, ModelScore } from './baselines';
+import { marginText } from './report-margin';
 
 /** Name of the held-out evaluation file in a run folder. */
 export const EVALUATION_FILE = RUN_FILES.evaluation;
@@ -44,6 +45,8 @@ export function formatComparison(c: BaselineComparison): string[] {
     `  ${`${c.kneser_ney.n}-gram Kneser-Ney`.padEnd(17)} ${f(c.kneser_ney.nats_per_token).padStart(8)}  ${pct(c.kneser_ney.accuracy).padStart(6)}`,
     `  unigram           ${f(c.unigram.nats_per_token).padStart(8)}  ${pct(c.unigram.accuracy).padStart(6)}`,
   ];
+  const margin = marginText(c);
+  if (margin) lines.push(margin);
   if (c.flag) lines.push(`warning: ${c.flag}`);
   return lines;
 }

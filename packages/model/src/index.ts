@@ -46,3 +46,4 @@ export {
   type RngState,
   type TrainingState,
 } from './checkpoint/checkpoint';
+export { scorePositions, scoredPositions, scoringWindows, type ScoredPosition, type ScoringWindow, type TargetsMode } from './score-positions';

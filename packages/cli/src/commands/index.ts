@@ -9,6 +9,7 @@ import { registerImportKeras } from './import-keras';
 import { registerNotes } from './notes';
 import { registerReport } from './report';
 import { registerRun } from './run';
+import { registerScore } from './score';
 import { registerServe } from './serve';
 import { registerStages } from './stages';
 import { registerSweep } from './sweep';
@@ -23,6 +24,7 @@ export const commands: RegisterCommand[] = [
   registerGenerate,
   registerEvaluate,
   registerReport,
+  registerScore,
   registerServe,
   registerSweep,
   registerWorker,
