@@ -142,10 +142,9 @@ describe('supervised trainer', () => {
         if (!(w as { isValidation?: boolean }).isValidation) idx.forEach((i) => trained.push(enc.decode([...set.window(i).ids, set.window(i).target])));
         return batch(w, idx);
       };
-      const windows = enc.windows.bind(enc);
-      let calls = 0;
-      // The trainer asks for validation windows first, then the training windows.
-      enc.windows = (ps) => Object.assign(windows(ps), { isValidation: calls++ === 0 });
+      const scoring = enc.scoringWindows.bind(enc);
+      // The trainer asks scoringWindows for the validation windows, windows for the training ones.
+      enc.scoringWindows = (ps) => Object.assign(scoring(ps), { isValidation: true });
       const r = await trainer({ epochs: 1, batchSize: 8, validation: { pieces: 0.34 } }).train(job({ pieces: disjoint, encoder: enc }));
       expect(r.validationPieces).toBe(2);
       expect(trained.length).toBeGreaterThan(0);
