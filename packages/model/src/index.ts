@@ -2,7 +2,7 @@ export * from './lstm';
 export { initBackend, type BackendInfo } from './backend';
 export { modelModule, modelRegistry, modelStageFactories } from './model-module';
 export { TokenEncoder, type EncoderSpec, type WindowOptions } from './encoders/token-encoder';
-export { IdWindowSet, nonOverlappingWindows, type PlacedWindow } from './encoders/window-set';
+export { IdWindowSet, nonOverlappingWindows, scoredPositions, type PlacedWindow } from './encoders/window-set';
 export { scorePositions, scoreWindows, type PositionScore, type WindowScores } from './scoring/score-positions';
 export { SeedScalarEncoder, seedScalarEncoderFactory } from './encoders/seed-scalar-encoder';
 export { EmbeddingEncoder, embeddingEncoderFactory, type EmbeddingEncoderOptions } from './encoders/embedding-encoder';

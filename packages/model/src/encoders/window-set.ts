@@ -83,3 +83,13 @@ export function nonOverlappingWindows(segments: readonly Int32Array[], T: number
   });
   return out;
 }
+
+/**
+ * The positions of a piece of `length` tokens that validation scores (what `scoringWindows` covers):
+ * `last`, T..n-1; `all`, 1..n-1 when the piece is longer than T, none otherwise. The n-gram
+ * baselines are scored on exactly these.
+ */
+export function scoredPositions(length: number, T: number, targets: 'last' | 'all'): number[] {
+  const from = targets === 'all' ? 1 : T;
+  return length > T ? Array.from({ length: length - from }, (_, i) => from + i) : [];
+}
