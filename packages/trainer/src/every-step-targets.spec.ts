@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Rng, type Logger, type Piece } from '@piano-lstm/core';
+import { InterruptedError, Rng, type Logger, type Piece } from '@piano-lstm/core';
 import { EmbeddingEncoder, MultiHeadEncoder, initBackend, lstmModelFactory, multiHeadEncoderFactory, multiHeadModelFactory, scorePositions, type TokenEncoder } from '@piano-lstm/model';
 import { parseSupervisedOptions } from './supervised-options';
 import { SupervisedTrainer, type EpochMetrics } from './supervised-trainer';
@@ -59,5 +59,37 @@ describe('scorePositions and the trainer agree', () => {
     expect(Math.abs(mean - metrics.val_loss!)).toBeLessThan(1e-4);
     expect(Number.isFinite(metrics.loss)).toBe(true);
     model.dispose();
+  });
+});
+
+describe('targets: all resumes exactly', () => {
+  it('an interrupted run (mid-epoch, dropout, transposition) continues with the straight run\'s curve', async () => {
+    const opts = parseSupervisedOptions(
+      { progress: 'lines', epochs: 2, batchSize: 3, validation: { pieces: 0.3 }, augment: { transpose: [-1, 1] }, checkpoint: { saveBestOnly: false, filename: 'e{epoch:02d}' } },
+      'trainer.options',
+    );
+    const modelOptions = lstmModelFactory.parseOptions({ layers: [5], dense: [], dropout: 0.3, lstm: process.env.LSTM_KIND ?? 'auto' }, 'model.options');
+    const job = (over: { resume?: boolean; abortAt?: number } = {}) => {
+      const ac = new AbortController();
+      return {
+        runDir,
+        pieces,
+        encoder: new EmbeddingEncoder({ sequenceLength: 4, stride: 3, crossPieces: false, dim: 4, targets: 'all' }),
+        modelBuilder: lstmModelFactory.create(modelOptions, { rng: new Rng(8).fork('ModelBuilder'), log: quiet, baseDir: '.' }),
+        config: {},
+        resume: over.resume,
+        signal: ac.signal,
+        callbacks: over.abortAt ? [{ onBatchEnd: (_: unknown, session: { globalStep: number }) => void (session.globalStep === over.abortAt && ac.abort()) }] : [],
+      };
+    };
+    const train = (over?: { resume?: boolean; abortAt?: number }) => new SupervisedTrainer(opts, new Rng(8).fork('Trainer'), quiet).train(job(over));
+    const curve = () => fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics).map((m) => [m.loss, m.accuracy, m.val_loss]);
+    (await train()).model.dispose();
+    const straight = curve();
+    fs.rmSync(runDir, { recursive: true });
+    fs.mkdirSync(runDir);
+    await expect(train({ abortAt: 7 })).rejects.toThrow(InterruptedError);
+    (await train({ resume: true })).model.dispose();
+    expect(curve()).toEqual(straight);
   });
 });

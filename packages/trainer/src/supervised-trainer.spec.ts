@@ -252,6 +252,8 @@ describe('trainer.options.workers (data-parallel)', () => {
   it.each([
     ['one-hot targets', () => new SeedScalarEncoder({ sequenceLength: 4, stride: 1, crossPieces: true })],
     ['sparse targets', () => new EmbeddingEncoder({ sequenceLength: 4, stride: 1, crossPieces: true, dim: 3 })],
+    ['sparse targets at every step', () => new EmbeddingEncoder({ sequenceLength: 4, stride: 2, crossPieces: true, dim: 3, targets: 'all' })],
+    ['one-hot targets at every step', () => new SeedScalarEncoder({ sequenceLength: 4, stride: 2, crossPieces: true, targets: 'all' })],
   ])('2 workers give the loss, accuracy and weights of 1 after 3 steps (within 1e-4), %s', async (_, makeEncoder) => {
     const opts = { epochs: 1, batchSize: 9, maxSteps: 3, learningRate: 0.05, clipNorm: 1 };
     const run = async (workers: number) => {
