@@ -108,16 +108,28 @@ function perWindow(correct: number, probs: tf.Tensor, windows: number): number {
 }
 
 /**
- * Validation loss and accuracy: the means over every scored target (model's `scoreWindows`, the
- * same numbers `scorePositions` gives per position), without dropout.
+ * Validation loss and accuracy over the scored targets, without dropout. With a target at every
+ * step they are the means of model's `scoreWindows` (a piece's tail window scores only its new
+ * positions); with one target per window, the batch means of the training loss, summed exactly as
+ * before the option existed (runs resumed from older folders keep their curves to the last digit).
+ * Both agree with `scorePositions` per position (within float rounding).
  */
 export function evaluateWindows(s: StepSetup, encoder: TokenEncoder, windows: IdWindowSet, batchSize: number): { val_loss: number; val_accuracy: number } {
-  const { nats, correct } = scoreWindows(s.model, encoder, windows, batchSize);
+  if (encoder.targets === 'all') {
+    const { nats, correct } = scoreWindows(s.model, encoder, windows, batchSize);
+    return { val_loss: nats.reduce((a, v) => a + v, 0) / nats.length, val_accuracy: correct.reduce((a, v) => a + v, 0) / nats.length };
+  }
   let lossSum = 0;
   let right = 0;
-  for (let k = 0; k < nats.length; k++) {
-    lossSum += nats[k];
-    right += correct[k];
+  for (let start = 0; start < windows.count; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, windows.count - start) }, (_, i) => start + i);
+    const batch = encoder.batch(windows, idx);
+    const { x, y } = tensorsOf(batch);
+    const p = s.model.apply(x, { training: false }) as tf.Tensor;
+    const l = crossEntropy(p, y, s.sparse);
+    lossSum += l.dataSync()[0] * batch.size;
+    right += countCorrect(p, y, s.sparse, s.heads);
+    tf.dispose([x, y, p, l]);
   }
-  return { val_loss: lossSum / nats.length, val_accuracy: right / nats.length };
+  return { val_loss: lossSum / windows.count, val_accuracy: right / windows.count };
 }

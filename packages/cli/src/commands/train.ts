@@ -186,8 +186,9 @@ async function compareWithBaselines(
   if (!last || split.validation.length === 0) return;
   const { encoder } = ctx;
   const T = encoder.sequenceLength;
-  // `last` scores every position from T on (crossPieces windows included, as before); `all` the positions its windows cover
-  const positions = encoder.targets === 'all' ? { positions: split.validation.map((p) => scoredPositions(p.tokens.length, T, 'all')) } : { startAt: T };
+  // the positions the model's validation scored; windows across pieces have none per piece: every one from T on, as before
+  const perPiece = split.validation.map((p) => encoder.scoredPositions(p.tokens.length));
+  const positions = perPiece.every((p) => p !== undefined) ? { positions: perPiece as number[][] } : { startAt: T };
   const surprise = await surpriseAlongPiece(runDir, split.validation, ctx);
   const evaluation = evaluateHeldOut(
     split.train.map((p) => p.tokens),
@@ -212,7 +213,7 @@ async function surpriseAlongPiece(runDir: string, validation: Piece[], ctx: { re
     ckpt = await loadCheckpoint(runDir, undefined, { registry: ctx.registry });
     const { encoder, model } = ckpt;
     if (!(encoder instanceof TokenEncoder)) return undefined;
-    const piece = validation.find((p) => scoredPositions(p.tokens.length, encoder.sequenceLength, encoder.targets).length > 0);
+    const piece = validation.find((p) => (encoder.scoredPositions(p.tokens.length) ?? scoredPositions(p.tokens.length, encoder.sequenceLength, 'last')).length > 0);
     if (!piece) return undefined;
     const scores = scorePositions(model, encoder, piece.tokens).slice(0, SURPRISE_POSITIONS);
     return { piece: piece.path, positions: scores.map((s) => s.position), tokens: scores.map((s) => s.token), nats: scores.map((s) => round6(s.nats)) };

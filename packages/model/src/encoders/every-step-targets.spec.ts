@@ -62,12 +62,19 @@ describe('targets: all', () => {
     expect(nonOverlappingWindows([new Int32Array(9)], 4)).toHaveLength(2);
   });
 
-  it('validation under last scores positions T..n-1 with stride 1, whatever the training stride', () => {
-    const enc = new EmbeddingEncoder({ sequenceLength: 4, stride: 3, crossPieces: false, dim: 4 });
+  it('validation under last scores the training windows\' positions: T, T+stride, … (all of T..n-1 at stride 1)', () => {
     const pieces = [{ path: 'p', tokens: letters(10) }];
-    enc.fit(pieces);
-    expect(scored(enc, pieces)[0]).toEqual([4, 5, 6, 7, 8, 9]);
-    expect(enc.windows(pieces).count).toBe(2);
+    for (const [stride, positions] of [[3, [4, 7]], [1, [4, 5, 6, 7, 8, 9]]] as const) {
+      const enc = new EmbeddingEncoder({ sequenceLength: 4, stride, crossPieces: false, dim: 4 });
+      enc.fit(pieces);
+      expect(scored(enc, pieces)[0]).toEqual(positions);
+      expect(enc.scoredPositions(10)).toEqual(positions);
+    }
+    const cross = new EmbeddingEncoder({ sequenceLength: 4, stride: 1, crossPieces: true, dim: 4 });
+    expect(cross.scoredPositions(10)).toBeUndefined();
+    const all = new EmbeddingEncoder({ sequenceLength: 4, stride: 4, crossPieces: true, dim: 4, targets: 'all' });
+    expect(all.scoredPositions(6)).toEqual([1, 2, 3, 4, 5]);
+    expect(all.scoredPositions(4)).toEqual([]);
   });
 
   it('multi-head: one 1 per head at every step', () => {

@@ -1,5 +1,5 @@
 import { InputError, TARGET_MODES, defineOptions, type OptionsOf, type EncodedBatch, type Encoder, type MultiHeadLayout, type Piece, type TargetMode, type TensorData, type WindowSet } from '@piano-lstm/core';
-import { IdWindowSet, nonOverlappingWindows } from './window-set';
+import { IdWindowSet, nonOverlappingWindows, scoredPositions } from './window-set';
 
 /** The options every token encoder reads; `crossPieces` defaults differ (the notebook windows across pieces). */
 export function windowOptions(crossPieces: boolean) {
@@ -122,25 +122,8 @@ export abstract class TokenEncoder implements Encoder {
    * `unknownTokens`) rather than thrown on.
    */
   windows(pieces: Piece[]): IdWindowSet {
-    return this.strideWindows(pieces, this.windowOptions.stride);
-  }
-
-  /**
-   * The windows validation (and `scorePositions`) scores, each position once. `last`: a window
-   * ending before every position from T on (stride 1); `all`: per piece, non-overlapping windows
-   * plus one aligned to the piece's end for the positions left, so every position 1..n-1 of a piece
-   * longer than T counts once (pieces of T tokens or fewer are skipped).
-   */
-  scoringWindows(pieces: Piece[]): IdWindowSet {
-    if (this.targets === 'last') return this.strideWindows(pieces, 1);
     const { encoded, unknownTokens } = this.encodePieces(pieces);
-    const T = this.sequenceLength;
-    return new IdWindowSet(encoded, T, T, encoded.map((_, i) => i), unknownTokens, nonOverlappingWindows(encoded, T));
-  }
-
-  private strideWindows(pieces: Piece[], stride: number): IdWindowSet {
-    const { encoded, unknownTokens } = this.encodePieces(pieces);
-    const { sequenceLength, crossPieces } = this.windowOptions;
+    const { sequenceLength, stride, crossPieces } = this.windowOptions;
     if (!crossPieces) return new IdWindowSet(encoded, sequenceLength, stride, encoded.map((_, i) => i), unknownTokens);
     const total = encoded.reduce((n, e) => n + e.length, 0);
     const all = new Int32Array(total);
@@ -150,6 +133,29 @@ export abstract class TokenEncoder implements Encoder {
       at += e.length;
     }
     return new IdWindowSet([all], sequenceLength, stride, [-1], unknownTokens);
+  }
+
+  /**
+   * The windows validation (and `scorePositions`) scores, each position once. `last`: the training
+   * windows (positions T, T+stride, … of each piece: all of T..n-1 at stride 1); `all`: per piece,
+   * non-overlapping windows plus one aligned to the piece's end for the positions left, so every
+   * position 1..n-1 of a piece longer than T counts once (pieces of T tokens or fewer are skipped).
+   */
+  scoringWindows(pieces: Piece[]): IdWindowSet {
+    if (this.targets === 'last') return this.windows(pieces);
+    const { encoded, unknownTokens } = this.encodePieces(pieces);
+    const T = this.sequenceLength;
+    return new IdWindowSet(encoded, T, T, encoded.map((_, i) => i), unknownTokens, nonOverlappingWindows(encoded, T));
+  }
+
+  /**
+   * The positions of a piece of `length` tokens that `scoringWindows` scores, or undefined when
+   * its windows run across pieces (`last` with `crossPieces`) and no single piece's positions say it.
+   */
+  scoredPositions(length: number): number[] | undefined {
+    const { sequenceLength, stride, crossPieces } = this.windowOptions;
+    if (this.targets === 'last' && crossPieces) return undefined;
+    return scoredPositions(length, sequenceLength, this.targets, stride);
   }
 
   private encodePieces(pieces: Piece[]): { encoded: Int32Array[]; unknownTokens: number } {

@@ -85,11 +85,12 @@ export function nonOverlappingWindows(segments: readonly Int32Array[], T: number
 }
 
 /**
- * The positions of a piece of `length` tokens that validation scores (what `scoringWindows` covers):
- * `last`, T..n-1; `all`, 1..n-1 when the piece is longer than T, none otherwise. The n-gram
- * baselines are scored on exactly these.
+ * The positions of a piece of `length` tokens that validation scores (what `scoringWindows` covers
+ * within a piece): `last`, T, T+stride, … ≤ n-1 (every one from T on at stride 1); `all`, 1..n-1
+ * when the piece is longer than T, none otherwise. The n-gram baselines are scored on exactly these.
  */
-export function scoredPositions(length: number, T: number, targets: 'last' | 'all'): number[] {
-  const from = targets === 'all' ? 1 : T;
-  return length > T ? Array.from({ length: length - from }, (_, i) => from + i) : [];
+export function scoredPositions(length: number, T: number, targets: 'last' | 'all', stride = 1): number[] {
+  if (length <= T) return [];
+  if (targets === 'all') return Array.from({ length: length - 1 }, (_, i) => i + 1);
+  return Array.from({ length: Math.ceil((length - T) / stride) }, (_, i) => T + i * stride);
 }
