@@ -104,6 +104,16 @@ describe('piano-lstm score', () => {
     expect(memorised.stderr).toContain(`warning: 1 of the 1 file(s) are training pieces of this run (e.g. ${trainFile}): their scores are not held-out`);
   });
 
+  it('a targets: all run: every position from 1 on, in the validation windows, as its evaluation.json', () => {
+    const every = trainTiny(path.join(dir, 'all-runs'), TINY_CONFIG, ['encoder.options.targets=all', 'encoder.options.stride=16']);
+    const score = JSON.parse(runCli(['score', '--run', every, ...validationFiles(every), '--json', '--per-step']).stdout) as ScoreJson;
+    const ev = JSON.parse(fs.readFileSync(path.join(every, 'evaluation.json'), 'utf8')) as EvaluationJson;
+    expect(score.total.scored).toBe(ev.comparison.kneser_ney.tokens);
+    for (const f of score.files) expect(f.steps!.map((s) => s.position)).toEqual(Array.from({ length: f.tokens - 1 }, (_, i) => i + 1));
+    expect(Math.abs(score.total.model.nats_per_token! - ev.comparison.model.nats_per_token!)).toBeLessThan(1e-4);
+    expect(score.total.kneser_ney).toEqual({ nats_per_token: ev.comparison.kneser_ney.nats_per_token, accuracy: ev.comparison.kneser_ney.accuracy });
+  });
+
   it('a multi-head (rhythm) run: nats summed over heads, accuracy when every head is right, as its validation', () => {
     const rhythm = trainTiny(path.join(dir, 'rhythm-runs'), path.join(repoRoot, 'configs', 'quickstart-rhythm.yaml'), ['trainer.options.epochs=1', 'model.options.layers=[16]']);
     const score = JSON.parse(runCli(['score', '--run', rhythm, ...validationFiles(rhythm), '--json']).stdout) as ScoreJson;

@@ -32,6 +32,12 @@ describe('experiment loader', () => {
     expect(exp.generate).toEqual({ length: 500, count: 1, primer: 'random-window', mode: 'window', width: 4 });
   });
 
+  it('generates statefully by default when the encoder has a target at every step (explicit modes win)', () => {
+    expect(load(base, ['encoder.options.targets=all']).generate.mode).toBe('stateful');
+    expect(load(base, ['encoder.options.targets=last']).generate.mode).toBe('window');
+    expect(load(base, ['encoder.options.targets=all', 'generate.mode=window']).generate.mode).toBe('window');
+  });
+
   it('keeps chord tokens of an inline primer as written', () => {
     expect(load(base.replace('primer: random-window', 'primer: [E5, 4.9, 4.10, 11, C5]')).generate.primer).toEqual(['E5', '4.9', '4.10', '11', 'C5']);
   });

@@ -188,14 +188,17 @@ function buildExperiment(docu: ExperimentDocument, registry: StageRegistry): Exp
   const pre = readPreamble(docu);
   const stage = (section: string): StageSpec => readStage(section, data[section], registry, docu.baseDir);
   const source = stage('source') as SourceSpec;
+  const encoder = stage('encoder');
+  // a model with a target at every step was trained from a zero state at every start: stepping it is exact, and O(1) a note
+  const defaultMode: GenerateMode = encoder.options.targets === 'all' ? 'stateful' : 'window';
   return {
     ...pre,
     source,
-    encoder: stage('encoder'),
+    encoder,
     model: stage('model'),
     trainer: stage('trainer'),
     sampler: stage('sampler'),
-    generate: readGenerate(data.generate, docu.baseDir),
+    generate: readGenerate(data.generate, docu.baseDir, defaultMode),
     sink: stage('sink'),
   };
 }
@@ -233,11 +236,11 @@ function readStage(section: string, raw: unknown, registry: StageRegistry, baseD
   return spec;
 }
 
-function readGenerate(raw: unknown, baseDir: string): GenerateSection {
+function readGenerate(raw: unknown, baseDir: string, defaultMode: GenerateMode): GenerateSection {
   const r = new OptionReader(raw ?? {}, 'generate');
   const length = r.int('length', { default: 500, min: 1, max: 1_000_000 });
   const count = r.int('count', { default: 1, min: 1, max: 10_000 });
-  const mode = r.string('mode', { default: 'window', choices: GENERATE_MODES }) as GenerateMode;
+  const mode = r.string('mode', { default: defaultMode, choices: GENERATE_MODES }) as GenerateMode;
   const width = r.int('width', { default: 4, min: 1, max: 256 });
   const primerRaw = r.any('primer');
   let primer: string | string[] = 'random-window';

@@ -21,7 +21,11 @@ export function fakeRegistry(): StageRegistry {
     registry.register(factory);
   };
   add('NoteSource', 'music21', (r) => ({ part: r.string('part', { default: 'first', choices: ['first', 'first-notes'] }) }));
-  add('Encoder', 'seed-scalar', (r) => ({ sequenceLength: r.int('sequenceLength', { default: 100, min: 1 }), stride: r.int('stride', { default: 1, min: 1 }) }));
+  add('Encoder', 'seed-scalar', (r) => {
+    const options = { sequenceLength: r.int('sequenceLength', { default: 100, min: 1 }), stride: r.int('stride', { default: 1, min: 1 }) };
+    const targets = r.string('targets', { choices: ['last', 'all'] });
+    return targets ? { ...options, targets } : options;
+  });
   add('ModelBuilder', 'seed-doc', (r) => ({ dropout: r.number('dropout', { default: 0.3, min: 0, max: 1, maxExclusive: true }) }));
   add('Trainer', 'supervised', (r) => ({ epochs: r.int('epochs', { default: 200, min: 1 }), batchSize: r.int('batchSize', { default: 64, min: 1 }) }));
   add('Sampler', 'argmax');

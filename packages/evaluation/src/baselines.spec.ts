@@ -62,6 +62,14 @@ describe('interpolated Kneser–Ney on a toy corpus (hand-computed)', () => {
     expect(b.kneser_ney.tokens).toBe(2);
     expect(b.kneser_ney.nats_per_token).toBeCloseTo(-(Math.log(p2.b.c) + Math.log(p1.unk)) / 2, 12);
   });
+
+  it('scores exactly the positions given per sequence (the model\'s), with the full history before each', () => {
+    const b = computeBaselines(train, [split('a b c d'), split('b a')], { n: 2, discount: 0.5, positions: [[2], [1]] });
+    expect(b.kneser_ney.tokens).toBe(2);
+    expect(b.kneser_ney.nats_per_token).toBeCloseTo(-(Math.log(p2.b.c) + Math.log(p2.b.a)) / 2, 12);
+    expect(() => computeBaselines(train, [split('a b')], { positions: [[2]] })).toThrow('position 2 is outside validation sequence 0 (2 tokens)');
+    expect(() => computeBaselines(train, [split('a b')], { positions: [] })).toThrow(/positions lists 0 sequences/);
+  });
 });
 
 describe('Kneser–Ney middle orders use continuation counts', () => {

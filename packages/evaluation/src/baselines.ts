@@ -43,12 +43,26 @@ export interface Baselines {
   unknown_targets: number;
 }
 
+/** Which positions of each validation sequence to score, when not every one from `startAt` on. */
+export interface ScoredPositions {
+  /** One list per validation sequence (same order), of indices into it; each scored once. */
+  positions?: readonly (readonly number[])[];
+}
+
 /**
  * Unigram (add-one) and interpolated Kneser–Ney baselines fitted on `trainSeqs`, scored on every
- * target of `valSeqs` (from `startAt` on). Sequences are token lists (one per piece).
+ * target of `valSeqs` from `startAt` on, or on exactly `positions` (the positions the model was
+ * scored on). Sequences are token lists (one per piece); the n-gram context is always the tokens
+ * right before a position, whatever window the model read it in.
  */
-export function computeBaselines(trainSeqs: readonly (readonly string[])[], valSeqs: readonly (readonly string[])[], options: Partial<BaselineOptions> = {}): Baselines {
-  const opts = parseBaselineOptions(options);
+export function computeBaselines(
+  trainSeqs: readonly (readonly string[])[],
+  valSeqs: readonly (readonly string[])[],
+  options: Partial<BaselineOptions> & ScoredPositions = {},
+): Baselines {
+  const { positions, ...rest } = options;
+  const opts = parseBaselineOptions(rest);
+  if (positions && positions.length !== valSeqs.length) throw new RangeError(`positions lists ${positions.length} sequences but there are ${valSeqs.length} validation sequences`);
   const vocab = new TokenIds(trainSeqs);
   const train = trainSeqs.map((s) => vocab.encode(s));
   const val = valSeqs.map((s) => vocab.encode(s));
@@ -68,8 +82,9 @@ export function computeBaselines(trainSeqs: readonly (readonly string[])[], valS
   const knScore = { nll: 0, hits: 0 };
   let scored = 0;
   let unknown = 0;
-  for (const seq of val) {
-    for (let i = opts.startAt; i < seq.length; i++) {
+  val.forEach((seq, k) => {
+    for (const i of positions ? positions[k] : range(opts.startAt, seq.length)) {
+      if (!(i >= 0 && i < seq.length && Number.isInteger(i))) throw new RangeError(`position ${i} is outside validation sequence ${k} (${seq.length} tokens)`);
       const target = seq[i];
       scored++;
       if (target === TokenIds.UNKNOWN) unknown++;
@@ -79,7 +94,7 @@ export function computeBaselines(trainSeqs: readonly (readonly string[])[], valS
       knScore.nll -= Math.log(dist[target]);
       if (argmax(dist) === target) knScore.hits++;
     }
-  }
+  });
   const score = (s: { nll: number; hits: number }): HeldOutScore => ({
     nats_per_token: scored ? s.nll / scored : null,
     accuracy: scored ? s.hits / scored : null,
@@ -91,6 +106,10 @@ export function computeBaselines(trainSeqs: readonly (readonly string[])[], valS
     vocab_size: vocab.size,
     unknown_targets: unknown,
   };
+}
+
+function* range(from: number, to: number): Generator<number> {
+  for (let i = from; i < to; i++) yield i;
 }
 
 /** Ties go to the lowest id, so the result does not depend on iteration order. */

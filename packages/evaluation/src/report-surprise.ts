@@ -1,15 +1,7 @@
-import type { RunEvaluation } from './run-evaluation';
+import type { RunEvaluation, Surprise } from './run-evaluation';
 
-/**
- * `evaluation.json`'s optional `surprise`: per scored position of one validation piece, the token
- * there and −ln p of it under the best checkpoint's model (written by the trainer; older runs have none).
- */
-export interface SurpriseTrace {
-  piece: string;
-  positions: number[];
-  tokens: string[];
-  nats: number[];
-}
+/** `evaluation.json`'s optional `surprise` (written by the trainer; older runs have none), checked before drawing. */
+export type SurpriseTrace = Surprise;
 
 /** The trace when the field is there and well formed (equal lengths, finite numbers); null otherwise. */
 export function surpriseOf(evaluation: RunEvaluation | null): SurpriseTrace | null {

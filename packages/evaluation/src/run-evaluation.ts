@@ -1,5 +1,5 @@
 import { RUN_FILES, RunFolder } from '@piano-lstm/core';
-import { BaselineComparison, BaselineOptions, Baselines, compareWithBaselines, computeBaselines, ModelScore } from './baselines';
+import { BaselineComparison, BaselineOptions, Baselines, compareWithBaselines, computeBaselines, ModelScore, ScoredPositions } from './baselines';
 import { marginText } from './report-margin';
 
 /** Name of the held-out evaluation file in a run folder. */
@@ -11,6 +11,18 @@ export interface RunEvaluation {
   backend?: string;
   baselines: Baselines;
   comparison: BaselineComparison;
+  /** The model's surprise along one validation piece (per scored position), from the best checkpoint. */
+  surprise?: Surprise;
+}
+
+/** −ln p of each scored token of one validation piece under the model. */
+export interface Surprise {
+  /** Display path of the piece. */
+  piece: string;
+  /** Index of each scored token in the piece. */
+  positions: number[];
+  tokens: string[];
+  nats: number[];
 }
 
 /**
@@ -21,11 +33,11 @@ export function evaluateHeldOut(
   trainSeqs: readonly (readonly string[])[],
   valSeqs: readonly (readonly string[])[],
   model: ModelScore,
-  options: Partial<BaselineOptions> & { backend?: string } = {},
+  options: Partial<BaselineOptions> & ScoredPositions & { backend?: string; surprise?: Surprise } = {},
 ): RunEvaluation {
-  const { backend, ...baselineOptions } = options;
+  const { backend, surprise, ...baselineOptions } = options;
   const baselines = computeBaselines(trainSeqs, valSeqs, baselineOptions);
-  return { ...(backend ? { backend } : {}), baselines, comparison: compareWithBaselines(model, baselines) };
+  return { ...(backend ? { backend } : {}), baselines, comparison: compareWithBaselines(model, baselines), ...(surprise ? { surprise } : {}) };
 }
 
 /** Writes `evaluation.json` atomically (replacing an older one) and returns its path. */

@@ -2,7 +2,8 @@ export * from './lstm';
 export { initBackend, type BackendInfo } from './backend';
 export { modelModule, modelRegistry, modelStageFactories } from './model-module';
 export { TokenEncoder, type EncoderSpec, type WindowOptions } from './encoders/token-encoder';
-export { IdWindowSet } from './encoders/window-set';
+export { IdWindowSet, nonOverlappingWindows, scoredPositions, type PlacedWindow } from './encoders/window-set';
+export { scorePositions, scoreWindows, type PositionScore, type WindowScores } from './scoring/score-positions';
 export { SeedScalarEncoder, seedScalarEncoderFactory } from './encoders/seed-scalar-encoder';
 export { EmbeddingEncoder, embeddingEncoderFactory, type EmbeddingEncoderOptions } from './encoders/embedding-encoder';
 export { transposeToken, transposeTokens } from './encoders/transpose';
@@ -46,4 +47,3 @@ export {
   type RngState,
   type TrainingState,
 } from './checkpoint/checkpoint';
-export { scorePositions, scoredPositions, scoringWindows, type ScoredPosition, type ScoringWindow, type TargetsMode } from './score-positions';

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch, Logger } from '@piano-lstm/core';
-import { DataParallelGradients, FusedLSTM, takeStepNoise, type IdWindowSet, type TokenEncoder } from '@piano-lstm/model';
+import { DataParallelGradients, FusedLSTM, scoreWindows, takeStepNoise, type IdWindowSet, type TokenEncoder } from '@piano-lstm/model';
 import { clipGradients, countCorrect, crossEntropy, type HeadLayout } from './step-math';
 
 export interface StepResult {
+  /** Mean loss over the batch's targets. */
   loss: number;
+  /** Right predictions in windows' worth: with a target at every step, right steps / T, so accuracy stays correct / windows. */
   correct: number;
 }
 
@@ -48,7 +50,7 @@ export class InProcessStep implements StepStrategy {
     }, this.vars);
     const clipped = clipGradients(grads, this.s.clipNorm, this.s.clipValue);
     optimizer.applyGradients(clipped);
-    const correct = countCorrect(probs!, y, sparse, this.s.heads);
+    const correct = perWindow(countCorrect(probs!, y, sparse, this.s.heads), probs!, batch.size);
     const loss = value.dataSync()[0];
     tf.dispose([x, y, value, probs!, grads, clipped]);
     return { loss, correct };
@@ -83,12 +85,13 @@ export class DataParallelStep implements StepStrategy {
     const { model, optimizer, sparse } = this.s;
     const { x, y } = tensorsOf(batch);
     const outShape = model.outputs[0].shape;
-    const yDense = sparse ? tf.tidy(() => tf.oneHot(y.toInt().flatten(), outShape[outShape.length - 1]!).toFloat()) : y;
+    const V = outShape[outShape.length - 1]!;
+    const yDense = sparse ? tf.tidy(() => tf.oneHot(y.toInt().flatten(), V).toFloat().reshape([...y.shape, V])) : y;
     const noise = takeStepNoise(model);
     const { loss, grads, outputs } = await this.dp.gradients(x, yDense, true, { noise, returnOutputs: true });
     const clipped = clipGradients(grads, this.s.clipNorm, this.s.clipValue);
     optimizer.applyGradients(clipped);
-    const correct = countCorrect(outputs!, y, sparse, this.s.heads);
+    const correct = perWindow(countCorrect(outputs!, y, sparse, this.s.heads), outputs!, batch.size);
     tf.dispose([x, y, yDense, outputs!, Object.values(grads), Object.values(clipped)]);
     return { loss, correct };
   }
@@ -98,10 +101,26 @@ export class DataParallelStep implements StepStrategy {
   }
 }
 
-/** Validation loss and accuracy over every window, in batches, without dropout. */
+/** Right targets → windows' worth: a model with a distribution at every step has T targets per window. */
+function perWindow(correct: number, probs: tf.Tensor, windows: number): number {
+  const targets = probs.size / probs.shape[probs.shape.length - 1];
+  return targets === windows ? correct : (correct * windows) / targets;
+}
+
+/**
+ * Validation loss and accuracy over the scored targets, without dropout. With a target at every
+ * step they are the means of model's `scoreWindows` (a piece's tail window scores only its new
+ * positions); with one target per window, the batch means of the training loss, summed exactly as
+ * before the option existed (runs resumed from older folders keep their curves to the last digit).
+ * Both agree with `scorePositions` per position (within float rounding).
+ */
 export function evaluateWindows(s: StepSetup, encoder: TokenEncoder, windows: IdWindowSet, batchSize: number): { val_loss: number; val_accuracy: number } {
+  if (encoder.targets === 'all') {
+    const { nats, correct } = scoreWindows(s.model, encoder, windows, batchSize);
+    return { val_loss: nats.reduce((a, v) => a + v, 0) / nats.length, val_accuracy: correct.reduce((a, v) => a + v, 0) / nats.length };
+  }
   let lossSum = 0;
-  let correct = 0;
+  let right = 0;
   for (let start = 0; start < windows.count; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, windows.count - start) }, (_, i) => start + i);
     const batch = encoder.batch(windows, idx);
@@ -109,8 +128,8 @@ export function evaluateWindows(s: StepSetup, encoder: TokenEncoder, windows: Id
     const p = s.model.apply(x, { training: false }) as tf.Tensor;
     const l = crossEntropy(p, y, s.sparse);
     lossSum += l.dataSync()[0] * batch.size;
-    correct += countCorrect(p, y, s.sparse, s.heads);
+    right += countCorrect(p, y, s.sparse, s.heads);
     tf.dispose([x, y, p, l]);
   }
-  return { val_loss: lossSum / windows.count, val_accuracy: correct / windows.count };
+  return { val_loss: lossSum / windows.count, val_accuracy: right / windows.count };
 }

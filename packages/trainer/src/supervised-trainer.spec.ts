@@ -160,10 +160,9 @@ describe('supervised trainer', () => {
         if (!(w as { isValidation?: boolean }).isValidation) idx.forEach((i) => trained.push(enc.decode([...set.window(i).ids, set.window(i).target])));
         return batch(w, idx);
       };
-      const windows = enc.windows.bind(enc);
-      let calls = 0;
-      // The trainer asks for validation windows first, then the training windows.
-      enc.windows = (ps) => Object.assign(windows(ps), { isValidation: calls++ === 0 });
+      const scoring = enc.scoringWindows.bind(enc);
+      // The trainer asks scoringWindows for the validation windows, windows for the training ones.
+      enc.scoringWindows = (ps) => Object.assign(scoring(ps), { isValidation: true });
       const r = await trainer({ epochs: 1, batchSize: 8, validation: { pieces: 0.34 } }).train(job({ pieces: disjoint, encoder: enc }));
       expect(r.validationPieces).toBe(2);
       expect(trained.length).toBeGreaterThan(0);
@@ -281,6 +280,8 @@ describe('trainer.options.workers (data-parallel)', () => {
   it.each([
     ['one-hot targets', () => new SeedScalarEncoder({ sequenceLength: 4, stride: 1, crossPieces: true })],
     ['sparse targets', () => new EmbeddingEncoder({ sequenceLength: 4, stride: 1, crossPieces: true, dim: 3 })],
+    ['sparse targets at every step', () => new EmbeddingEncoder({ sequenceLength: 4, stride: 2, crossPieces: true, dim: 3, targets: 'all' })],
+    ['one-hot targets at every step', () => new SeedScalarEncoder({ sequenceLength: 4, stride: 2, crossPieces: true, targets: 'all' })],
   ])('2 workers give the loss, accuracy and weights of 1 after 3 steps (within 1e-4), %s', async (_, makeEncoder) => {
     const opts = { epochs: 1, batchSize: 9, maxSteps: 3, learningRate: 0.05, clipNorm: 1 };
     const run = async (workers: number) => {

@@ -189,7 +189,7 @@ export class SupervisedTrainer implements Trainer {
   private loopData(encoder: TokenEncoder, split: { train: Piece[]; validation: Piece[] }, streams: Streams, nets: Pick<StepSetup, 'model' | 'optimizer'>): LoopData & { setup: StepSetup } {
     const o = this.options;
     const setup: StepSetup = { ...nets, sparse: encoder.targetKind === 'sparse', heads: headsOf(encoder), clipNorm: o.clipNorm, clipValue: o.clipValue };
-    const valWindows = split.validation.length ? encoder.windows(split.validation) : undefined;
+    const valWindows = split.validation.length ? encoder.scoringWindows(split.validation) : undefined;
     if (valWindows && valWindows.count === 0) {
       throw new InputError(`the validation pieces give no windows of ${encoder.sequenceLength} tokens; raise trainer.options.validation.pieces or lower encoder.options.sequenceLength`);
     }

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { InputError, NoteSource, PianoLstmError, RunFolder, isNamedCorpus, type Encoder, type Logger, type Piece, type StageRegistry } from '@piano-lstm/core';
+import { InputError, NoteSource, PianoLstmError, RunFolder, isNamedCorpus, type Logger, type Piece, type StageRegistry, type TargetMode } from '@piano-lstm/core';
 import { DEFAULT_NGRAM_ORDER } from '@piano-lstm/evaluation';
-import { initBackend, loadCheckpoint, scorePositions, type LoadedCheckpoint, type TargetsMode } from '@piano-lstm/model';
+import { TokenEncoder, initBackend, loadCheckpoint, scorePositions, type LoadedCheckpoint } from '@piano-lstm/model';
 import { loadExperiment, type Output } from '../app';
 import { runContainer } from '../run-stages';
 import { PositionBaselines, type BaselineStep } from './score-baselines';
@@ -43,7 +43,7 @@ export interface ScoreReport {
 
 export interface ScoreContext {
   checkpoint: string;
-  targets: TargetsMode;
+  targets: TargetMode;
   sequenceLength: number;
   ngram: number;
   trainPieces: number;
@@ -77,9 +77,12 @@ export async function scoreWithRun(run: RunFolder, inputs: readonly string[], op
   await initBackend(loaded.experiment.backend, log);
   const ckpt = await loadRunCheckpoint(run.dir, options.checkpoint, loaded.registry);
   try {
-    const targets: TargetsMode = ckpt.encoderSpec.options.targets === 'all' ? 'all' : 'last';
-    const report = scorePieces(pieces, ckpt.model, ckpt.encoder, targets, baselines, options.perStep ?? false);
-    return { report, context: { checkpoint: ckpt.dir, targets, sequenceLength: ckpt.encoder.sequenceLength, ngram, trainPieces: train.length } };
+    const { encoder } = ckpt;
+    if (!(encoder instanceof TokenEncoder)) {
+      throw new InputError(`score needs one of the built-in token encoders; this run's encoder (${ckpt.encoderSpec.type}) has no validation windows to score with`, { exitCode: 1 });
+    }
+    const report = scorePieces(pieces, ckpt.model, encoder, baselines, options.perStep ?? false);
+    return { report, context: { checkpoint: ckpt.dir, targets: encoder.targets, sequenceLength: ckpt.encoder.sequenceLength, ngram, trainPieces: train.length } };
   } finally {
     ckpt.model.dispose();
   }
@@ -91,7 +94,7 @@ interface Tally {
 }
 
 /** Every file's positions under the model and the baselines; totals summed in file then position order (as evaluation.json). */
-export function scorePieces(pieces: readonly Piece[], model: tf.LayersModel, encoder: Encoder, targets: TargetsMode, baselines: PositionBaselines, perStep: boolean): ScoreReport {
+export function scorePieces(pieces: readonly Piece[], model: tf.LayersModel, encoder: TokenEncoder, baselines: PositionBaselines, perStep: boolean): ScoreReport {
   const files: FileScore[] = [];
   const all: Tally = { tokens: 0, steps: [] };
   let unknown = 0;
@@ -99,7 +102,8 @@ export function scorePieces(pieces: readonly Piece[], model: tf.LayersModel, enc
     const known: string[] = [];
     const knownIndex = piece.tokens.map((t) => (encoder.encode([t]).ids.length ? known.push(t) - 1 : -1));
     unknown += piece.tokens.length - known.length;
-    const scored = scorePositions(model, encoder, piece.tokens, targets);
+    // the positions and windows of the trainer's validation (so a validation piece scores as in evaluation.json)
+    const scored = scorePositions(model, encoder, piece.tokens);
     const { unigram, kneserNey } = baselines.score(known, scored.map((s) => knownIndex[s.position]));
     const tally: Tally = {
       tokens: piece.tokens.length,

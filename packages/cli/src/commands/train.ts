@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import type { Container } from 'inversify';
-import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, RunFolder, Trainer, describeFsCode, experimentToYaml, plural, type Corpus, type Logger, type Piece } from '@piano-lstm/core';
-import { initBackend, type BackendInfo, type TokenEncoder } from '@piano-lstm/model';
-import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation } from '@piano-lstm/evaluation';
+import { ConfigError, Encoder, InputError, ModelBuilder, NoteSource, RunFolder, Trainer, describeFsCode, experimentToYaml, plural, type Corpus, type Logger, type Piece, type StageRegistry } from '@piano-lstm/core';
+import { TokenEncoder, initBackend, loadCheckpoint, scorePositions, scoredPositions, type BackendInfo } from '@piano-lstm/model';
+import { evaluateHeldOut, formatComparison, writeReport, writeRunEvaluation, type Surprise } from '@piano-lstm/evaluation';
 import { interruptOnSigint, type TrainJob, type TrainResult } from '@piano-lstm/trainer';
 import { checkSourcePaths, checkVocabulary, collect, consoleLogger, loadExperiment, resumeRunFolder, startRunFolder, stdio, useRunFolder, type LoadedExperiment, type Output } from '../app';
 import { runContainer } from '../run-stages';
@@ -155,7 +155,7 @@ async function trainInto(run: RunFolder, loaded: LoadedExperiment, ctx: TrainCon
         writeCorpusJson(run, corpus, pieces, enc.vocabSize, train, validation);
       },
     });
-    if (split) compareWithBaselines(runDir, split, result, encoder.sequenceLength, backend.name, io);
+    if (split) await compareWithBaselines(runDir, split, result, { encoder, backend: backend.name, registry: loaded.registry, io, log });
     return { loaded, stages, runDir, run, corpus, backend, result, log };
   } catch (e) {
     // the disk filled (or went read-only) mid-run: checkpoints are written atomically, so the last one is whole
@@ -171,29 +171,61 @@ async function trainInto(run: RunFolder, loaded: LoadedExperiment, ctx: TrainCon
 
 /**
  * With a validation split: the model's validation cross-entropy next to unigram and Kneser-Ney baselines
- * fitted on the same training pieces (`evaluation.json`); a model that does not beat the n-gram is flagged.
+ * fitted on the same training pieces and scored on the same positions (`evaluation.json`, with the
+ * best checkpoint's surprise along one validation piece); a model that does not beat the n-gram is flagged.
  */
-function compareWithBaselines(
+async function compareWithBaselines(
   runDir: string,
   split: { train: Piece[]; validation: Piece[] },
   result: TrainResult,
-  sequenceLength: number,
-  backend: string,
-  io: Output,
-): void {
+  ctx: { encoder: TokenEncoder; backend: string; registry?: StageRegistry; io: Output; log: Logger },
+): Promise<void> {
   // Score the epoch generation will use: the best validation loss, not merely the last epoch.
   const scored = result.metrics.filter((m) => typeof m.val_loss === 'number');
   const last = scored.reduce<(typeof scored)[number] | undefined>((best, m) => (!best || m.val_loss! < best.val_loss! ? m : best), undefined);
   if (!last || split.validation.length === 0) return;
+  const { encoder } = ctx;
+  const T = encoder.sequenceLength;
+  // the positions the model's validation scored; windows across pieces have none per piece: every one from T on, as before
+  const perPiece = split.validation.map((p) => encoder.scoredPositions(p.tokens.length));
+  const positions = perPiece.every((p) => p !== undefined) ? { positions: perPiece as number[][] } : { startAt: T };
+  const surprise = await surpriseAlongPiece(runDir, split.validation, ctx);
   const evaluation = evaluateHeldOut(
     split.train.map((p) => p.tokens),
     split.validation.map((p) => p.tokens),
     { nats_per_token: last.val_loss ?? null, accuracy: last.val_accuracy ?? null },
-    { startAt: sequenceLength, backend },
+    { ...positions, backend: ctx.backend, ...(surprise ? { surprise } : {}) },
   );
   writeRunEvaluation(runDir, evaluation);
-  for (const line of formatComparison(evaluation.comparison)) io.out(line);
+  for (const line of formatComparison(evaluation.comparison)) ctx.io.out(line);
 }
+
+/** Positions of the surprise curve kept at most (a long piece would bloat evaluation.json and the report). */
+const SURPRISE_POSITIONS = 2000;
+
+/**
+ * −ln p along the first validation piece with a scored position, under the best checkpoint; a
+ * failure here (an unreadable checkpoint, a plugin encoder) costs the curve, never the run.
+ */
+async function surpriseAlongPiece(runDir: string, validation: Piece[], ctx: { registry?: StageRegistry; log: Logger }): Promise<Surprise | undefined> {
+  let ckpt: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+  try {
+    ckpt = await loadCheckpoint(runDir, undefined, { registry: ctx.registry });
+    const { encoder, model } = ckpt;
+    if (!(encoder instanceof TokenEncoder)) return undefined;
+    const piece = validation.find((p) => (encoder.scoredPositions(p.tokens.length) ?? scoredPositions(p.tokens.length, encoder.sequenceLength, 'last')).length > 0);
+    if (!piece) return undefined;
+    const scores = scorePositions(model, encoder, piece.tokens).slice(0, SURPRISE_POSITIONS);
+    return { piece: piece.path, positions: scores.map((s) => s.position), tokens: scores.map((s) => s.token), nats: scores.map((s) => round6(s.nats)) };
+  } catch (e) {
+    ctx.log.warn(`no surprise curve in evaluation.json: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  } finally {
+    ckpt?.model.dispose();
+  }
+}
+
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /** Builds the run's self-contained report.html and prints its path; a report failure never fails a finished run. */
 export async function finishReport(runDir: string, io: Output, log: Logger): Promise<void> {

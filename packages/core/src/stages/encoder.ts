@@ -20,6 +20,10 @@ export interface WindowSet {
   readonly unknownTokens: number;
 }
 
+/** Which steps of a window carry a target: the last one only, or every one (teacher forcing). */
+export type TargetMode = 'last' | 'all';
+export const TARGET_MODES = ['last', 'all'] as const;
+
 /** tokens ↔ tensors; owns the vocabulary and windowing. */
 export interface Encoder {
   /** `scalar`: index / n_vocab floats `[n, T, 1]`; `index`: integer ids `[n, T]`. */
@@ -27,6 +31,11 @@ export interface Encoder {
   /** `onehot`: categorical cross-entropy; `sparse`: sparse categorical cross-entropy. */
   readonly targetKind: 'onehot' | 'sparse';
   readonly sequenceLength: number;
+  /**
+   * What a window predicts: `last`, the one token after it; `all`, the next token at every step
+   * (the model returns sequences). Absent means `last`.
+   */
+  readonly targets?: TargetMode;
   /**
    * Integer-input encoders: the embedding width they ask the model for (a builder's own option
    * wins). Absent for scalar inputs.

@@ -1,4 +1,4 @@
-import type { Encoder } from './encoder';
+import type { Encoder, TargetMode } from './encoder';
 
 /** What a ModelBuilder needs to know about the data. */
 export interface ModelSpec {
@@ -6,6 +6,8 @@ export interface ModelSpec {
   sequenceLength: number;
   inputKind: 'scalar' | 'index';
   targetKind: 'onehot' | 'sparse';
+  /** `all`: the model returns its output at every step (`[n, T, vocab]`); absent or `last`: after the last step only. */
+  targets?: TargetMode;
   /** Embedding width the encoder asks for (integer inputs only); a builder's own option wins. */
   embeddingDim?: number;
   /** Multi-head encoders: one input and one softmax per head, in this order (sizes sum to vocabSize). */
@@ -20,6 +22,7 @@ export function modelSpecOf(encoder: Encoder): ModelSpec {
     sequenceLength: encoder.sequenceLength,
     inputKind: encoder.inputKind,
     targetKind: encoder.targetKind,
+    ...(encoder.targets === 'all' ? { targets: 'all' as const } : {}),
     ...(encoder.embeddingDim !== undefined ? { embeddingDim: encoder.embeddingDim } : {}),
     ...(heads ? { heads } : {}),
   };

@@ -32,7 +32,8 @@ export function checkStackOptions(opts: StackOptions, path: string): StackOption
 
 /**
  * Builds `[embedding] → LSTM × n (dropout) → [BatchNorm] → (Dense → act → [BatchNorm] → Dropout) × m
- * → Dense(n_vocab) → softmax`, compiled with the configured optimizer and cross-entropy.
+ * → Dense(n_vocab) → softmax`, compiled with the configured optimizer and cross-entropy. With
+ * `spec.targets: all` the last LSTM returns sequences too and the head applies at every step.
  */
 export function buildStack(opts: StackOptions, spec: ModelSpec, rng: Rng): tf.LayersModel {
   if (spec.vocabSize < 1) throw new ConfigError('encoder', `the vocabulary is empty; cannot build a model with ${spec.vocabSize} outputs`);
@@ -51,7 +52,7 @@ export function buildStack(opts: StackOptions, spec: ModelSpec, rng: Rng): tf.La
     model.add(
       createLstm(opts.lstm, {
         units,
-        returnSequences: !last,
+        returnSequences: !last || spec.targets === 'all',
         dropout: 0,
         recurrentDropout: opts.recurrentDropout,
         seed: seeds.intSeed(),

@@ -11,6 +11,7 @@ import { createOptimizer } from './optimizers';
  * × m → Dense(Σ head sizes) → a softmax per head. One output tensor holds every head's
  * distribution, so the trainer's categorical cross-entropy against targets with one 1 per head
  * is exactly the sum of the heads' losses, and the stateful generator can step it like a stack.
+ * With `spec.targets: all` every step gets the heads (`[n, T, Σ sizes]`).
  */
 export function buildMultiHead(opts: StackOptions, spec: ModelSpec, rng: Rng): tf.LayersModel {
   const heads = spec.heads;
@@ -26,7 +27,7 @@ export function buildMultiHead(opts: StackOptions, spec: ModelSpec, rng: Rng): t
   model.add(new HeadEmbedding({ sizes, dims, seed: seeds.intSeed(), inputShape: [spec.sequenceLength, heads.length], dtype: 'int32' }));
   opts.layers.forEach((units, i) => {
     const last = i === opts.layers.length - 1;
-    model.add(createLstm(opts.lstm, { units, returnSequences: !last, dropout: 0, recurrentDropout: opts.recurrentDropout, seed: seeds.intSeed() }));
+    model.add(createLstm(opts.lstm, { units, returnSequences: !last || spec.targets === 'all', dropout: 0, recurrentDropout: opts.recurrentDropout, seed: seeds.intSeed() }));
     const dropHere = opts.dropoutAfter === 'inner-lstms' ? !last : last;
     if (dropHere && opts.dropout > 0) model.add(new SeededDropout({ rate: opts.dropout }));
   });

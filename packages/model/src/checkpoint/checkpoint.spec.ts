@@ -278,7 +278,15 @@ describe('checkpoints', () => {
       await expect(loadCheckpoint(tmp, 'e')).rejects.toThrow(/encoder\.json: encoder\.options\.stride: -1 is out of range \(1 ≤ stride ≤ 100000\)/);
       await save(encoder(), { sequenceLength: 3 });
       const loaded = await loadCheckpoint(tmp, 'e');
-      expect((loaded.encoder as SeedScalarEncoder).options).toEqual({ sequenceLength: 3, stride: 1, crossPieces: true });
+      // a checkpoint from before `targets` existed reads as the only behaviour there was then
+      expect((loaded.encoder as SeedScalarEncoder).options).toEqual({ sequenceLength: 3, stride: 1, crossPieces: true, targets: 'last' });
+      loaded.model.dispose();
+    });
+
+    it('targets: all is saved with the encoder and comes back', async () => {
+      await save(encoder(), { sequenceLength: 3, stride: 3, crossPieces: true, targets: 'all' });
+      const loaded = await loadCheckpoint(tmp, 'e');
+      expect((loaded.encoder as SeedScalarEncoder).targets).toBe('all');
       loaded.model.dispose();
     });
   });

@@ -1,6 +1,5 @@
 import { defineOptions, optionsParser, type OptionsOf, type StageFactory, type TensorData } from '@piano-lstm/core';
-import { windowOptions } from './token-encoder';
-import { TokenEncoder } from './token-encoder';
+import { TokenEncoder, windowOptions, type WithOptionalTargets } from './token-encoder';
 
 /** The embedding width every integer-input encoder asks the model for. */
 export const EMBEDDING_DIM = defineOptions({
@@ -8,7 +7,7 @@ export const EMBEDDING_DIM = defineOptions({
 });
 
 const EMBEDDING_OPTIONS = { ...windowOptions(false), ...EMBEDDING_DIM };
-export type EmbeddingEncoderOptions = OptionsOf<typeof EMBEDDING_OPTIONS>;
+export type EmbeddingEncoderOptions = WithOptionalTargets<OptionsOf<typeof EMBEDDING_OPTIONS>>;
 
 /** Integer ids `[n, T]` into a learned embedding; sparse integer targets `[n]`. */
 export class EmbeddingEncoder extends TokenEncoder {

@@ -1,5 +1,5 @@
-import { InputError, defineOptions, type OptionsOf, type EncodedBatch, type Encoder, type MultiHeadLayout, type Piece, type TensorData, type WindowSet } from '@piano-lstm/core';
-import { IdWindowSet } from './window-set';
+import { InputError, TARGET_MODES, defineOptions, type OptionsOf, type EncodedBatch, type Encoder, type MultiHeadLayout, type Piece, type TargetMode, type TensorData, type WindowSet } from '@piano-lstm/core';
+import { IdWindowSet, nonOverlappingWindows, scoredPositions } from './window-set';
 
 /** The options every token encoder reads; `crossPieces` defaults differ (the notebook windows across pieces). */
 export function windowOptions(crossPieces: boolean) {
@@ -11,10 +11,18 @@ export function windowOptions(crossPieces: boolean) {
       default: crossPieces,
       description: 'window over the concatenation of all pieces (crossing piece ends, as the notebook) instead of within each piece',
     },
+    targets: {
+      type: 'string',
+      default: 'last',
+      choices: TARGET_MODES,
+      description: 'last: a window predicts the token after it (the notebook); all: the next token at every step (the model returns sequences; pair with stride: sequenceLength)',
+    },
   });
 }
 
-export type WindowOptions = OptionsOf<ReturnType<typeof windowOptions>>;
+/** `targets` may be left out by code that builds an encoder directly (it means `last`, as before the option). */
+export type WindowOptions = WithOptionalTargets<OptionsOf<ReturnType<typeof windowOptions>>>;
+export type WithOptionalTargets<O extends { targets: TargetMode }> = Omit<O, 'targets'> & { targets?: TargetMode };
 
 /** What `vocab.json` and checkpoints store about an encoder, enough to rebuild it. */
 export interface EncoderSpec {
@@ -38,6 +46,10 @@ export abstract class TokenEncoder implements Encoder {
 
   get sequenceLength(): number {
     return this.windowOptions.sequenceLength;
+  }
+  /** `all`: every step of a window has a target; `last`: only the last. */
+  get targets(): TargetMode {
+    return this.windowOptions.targets ?? 'last';
   }
   get vocabulary(): readonly string[] {
     return this.vocab;
@@ -110,6 +122,43 @@ export abstract class TokenEncoder implements Encoder {
    * `unknownTokens`) rather than thrown on.
    */
   windows(pieces: Piece[]): IdWindowSet {
+    const { encoded, unknownTokens } = this.encodePieces(pieces);
+    const { sequenceLength, stride, crossPieces } = this.windowOptions;
+    if (!crossPieces) return new IdWindowSet(encoded, sequenceLength, stride, encoded.map((_, i) => i), unknownTokens);
+    const total = encoded.reduce((n, e) => n + e.length, 0);
+    const all = new Int32Array(total);
+    let at = 0;
+    for (const e of encoded) {
+      all.set(e, at);
+      at += e.length;
+    }
+    return new IdWindowSet([all], sequenceLength, stride, [-1], unknownTokens);
+  }
+
+  /**
+   * The windows validation (and `scorePositions`) scores, each position once. `last`: the training
+   * windows (positions T, T+stride, … of each piece: all of T..n-1 at stride 1); `all`: per piece,
+   * non-overlapping windows plus one aligned to the piece's end for the positions left, so every
+   * position 1..n-1 of a piece longer than T counts once (pieces of T tokens or fewer are skipped).
+   */
+  scoringWindows(pieces: Piece[]): IdWindowSet {
+    if (this.targets === 'last') return this.windows(pieces);
+    const { encoded, unknownTokens } = this.encodePieces(pieces);
+    const T = this.sequenceLength;
+    return new IdWindowSet(encoded, T, T, encoded.map((_, i) => i), unknownTokens, nonOverlappingWindows(encoded, T));
+  }
+
+  /**
+   * The positions of a piece of `length` tokens that `scoringWindows` scores, or undefined when
+   * its windows run across pieces (`last` with `crossPieces`) and no single piece's positions say it.
+   */
+  scoredPositions(length: number): number[] | undefined {
+    const { sequenceLength, stride, crossPieces } = this.windowOptions;
+    if (this.targets === 'last' && crossPieces) return undefined;
+    return scoredPositions(length, sequenceLength, this.targets, stride);
+  }
+
+  private encodePieces(pieces: Piece[]): { encoded: Int32Array[]; unknownTokens: number } {
     this.requireVocabulary();
     let unknownTokens = 0;
     const encoded = pieces.map((p) => {
@@ -117,34 +166,27 @@ export abstract class TokenEncoder implements Encoder {
       unknownTokens += unknown.length;
       return Int32Array.from(ids);
     });
-    const { sequenceLength, stride, crossPieces } = this.windowOptions;
-    let set: IdWindowSet;
-    if (crossPieces) {
-      const total = encoded.reduce((n, e) => n + e.length, 0);
-      const all = new Int32Array(total);
-      let at = 0;
-      for (const e of encoded) {
-        all.set(e, at);
-        at += e.length;
-      }
-      set = new IdWindowSet([all], sequenceLength, stride, [-1], unknownTokens);
-    } else {
-      set = new IdWindowSet(encoded, sequenceLength, stride, encoded.map((_, i) => i), unknownTokens);
-    }
-    return set;
+    return { encoded, unknownTokens };
   }
 
+  /**
+   * Inputs and targets of the windows `indices`: targets `[n]` (or `[n, V]` one-hot) for `last`,
+   * `[n, T]` (or `[n, T, V]`) for `all`, step t's target being the id after it.
+   */
   batch(windows: WindowSet, indices: readonly number[]): EncodedBatch {
     const set = asIdWindows(windows);
     const n = indices.length;
     const T = set.sequenceLength;
+    const every = this.targets === 'all';
     const inputs = this.allocInput(n, T);
-    const targets = this.allocTarget(n);
+    const targets = this.allocTarget(every ? n * T : n);
     indices.forEach((index, row) => {
-      const { ids, target } = set.window(index);
+      const { ids, target, next } = set.window(index);
       this.fillInput(inputs, row, ids);
-      this.fillTarget(targets, row, target);
+      if (!every) this.fillTarget(targets, row, target);
+      else for (let t = 0; t < T; t++) this.fillTarget(targets, row * T + t, next[t]);
     });
+    if (every) targets.shape = [n, T, ...targets.shape.slice(1)];
     return { inputs, targets, size: n };
   }
 
