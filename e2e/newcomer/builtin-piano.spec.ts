@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, tempDir } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
 import { tinyRun } from './newcomer-kit';
 
 const files = (d: string): string[] => (fs.existsSync(d) ? fs.readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : []);
