@@ -42,7 +42,7 @@ describe('issue 18: report and evaluate for a run on the built-in corpus', () =>
     expect(against.stdout).toMatch(/corpus \(24\)/);
     const unknown = runCli(['evaluate', path.join(runDir, 'samples'), '--against', 'builtin:classical-maxi']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr.trim()).toBe("unknown built-in corpus 'builtin:classical-maxi' (known: builtin:classical-mini)");
+    expect(unknown.stderr.trim()).toBe("unknown built-in corpus 'builtin:classical-maxi' (known: builtin:classical-mini, builtin:piano)");
   });
 
   it('18.12: evaluate names metrics in words with units, the corpus value beside, and which way is better; --json keeps its keys', () => {

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { builtinCorpusFiles, listMidiFiles as listMidiFilesUnder, readMidiNotes as readMidiFileNotes } from '@piano-lstm/midi-io';
-import { InputError, isNamedCorpus, type SkippedFile } from '@piano-lstm/core';
+import { corpusInputs, listMidiFiles as listMidiFilesUnder, readMidiNotes as readMidiFileNotes, type PathProblem } from '@piano-lstm/midi-io';
+import { InputError } from '@piano-lstm/core';
 import type { Note, NotePiece } from './note';
 
 /** General MIDI percussion (channel 10, 1-based): no pitch to measure. */
@@ -33,58 +32,47 @@ export interface LoadedPieces {
 export function listMidiFiles(inputs: readonly string[]): string[] {
   const out: string[] = [];
   for (const input of inputs) {
-    const problems: SkippedFile[] = [];
+    const problems: PathProblem[] = [];
     const files = listMidiFilesUnder(input, path.resolve(input), problems);
-    if (problems.some((p) => p.path === input && p.reason === 'no such file or folder')) {
-      throw new InputError(`${input}: no such file or folder (give MIDI files, folders of them, or a run folder)`, { file: input });
-    }
+    if (problems.some((p) => p.missing)) throw missingPathError(input);
     out.push(...files.map((f) => f.path));
   }
   return out;
 }
 
-/** Reads every MIDI file; a file that cannot be read or has no pitched notes is skipped with a one-line reason. */
-export function loadNotePieces(inputs: readonly string[]): LoadedPieces {
-  const result: LoadedPieces = { pieces: [], skipped: [] };
-  const named = inputs.filter(isNamedCorpus);
-  const files = [...namedCorpusFiles(named, result.skipped), ...listMidiFiles(inputs.filter((i) => !isNamedCorpus(i))).map((file) => ({ path: file, bytes: undefined }))];
-  for (const file of files) {
-    let notes: Note[];
-    try {
-      notes = readMidiFileInfo(file.bytes ?? fs.readFileSync(file.path)).notes;
-    } catch (e) {
-      result.skipped.push({ path: file.path, reason: `not a readable MIDI file (${midiErrorReason(e)})` });
-      continue;
-    }
-    if (notes.length === 0) result.skipped.push({ path: file.path, reason: 'no pitched notes' });
-    else result.pieces.push({ path: file.path, notes });
-  }
-  return result;
+function missingPathError(input: string): InputError {
+  return new InputError(`${input}: no such file or folder (give MIDI files, folders of them, or a run folder)`, { file: input });
 }
 
 /**
- * The files of built-in corpora, from midi-io (never on disk): `builtin:classical-mini` is the whole
- * corpus, `builtin:classical-mini/01-….mid` (as corpus.json lists them) one of its files.
+ * Reads every MIDI file the inputs name — files, folders, `builtin:<corpus>` and
+ * `builtin:<corpus>/<file>` (as corpus.json lists them), through midi-io's `corpusInputs` like the
+ * training sources. A missing path is an error; a file named twice counts once; a file that cannot
+ * be read or has no pitched notes is skipped with a one-line reason. Problems finding files (an
+ * empty folder, an unreadable subfolder) name no file, so they are not listed as skipped files.
  */
-function namedCorpusFiles(inputs: readonly string[], skipped: LoadedPieces['skipped']): { path: string; bytes: Uint8Array }[] {
-  const out: { path: string; bytes: Uint8Array }[] = [];
+export function loadNotePieces(inputs: readonly string[]): LoadedPieces {
+  const result: LoadedPieces = { pieces: [], skipped: [] };
   const seen = new Set<string>();
-  const corpora = new Map<string, { path: string; bytes: Uint8Array }[]>();
-  for (const input of inputs) {
-    const slash = input.indexOf('/');
-    const corpus = slash < 0 ? input : input.slice(0, slash);
-    const file = slash < 0 ? '' : input.slice(slash + 1).replace(/\/+$/, '');
-    const all = corpora.get(corpus) ?? builtinCorpusFiles(corpus);
-    corpora.set(corpus, all);
-    const chosen = file ? all.filter((f) => f.path === `${corpus}/${file}`) : all;
-    if (!chosen.length) skipped.push({ path: input, reason: `no such file in ${corpus}` });
-    for (const f of chosen) {
-      if (seen.has(f.path)) continue;
-      seen.add(f.path);
-      out.push(f);
+  for (const input of corpusInputs(inputs)) {
+    if ('reason' in input) {
+      if (input.missing) throw missingPathError(input.path);
+      if (!input.listing) result.skipped.push({ path: input.path, reason: input.reason });
+      continue;
     }
+    if (seen.has(input.path)) continue;
+    seen.add(input.path);
+    let notes: Note[];
+    try {
+      notes = readMidiFileInfo(input.bytes).notes;
+    } catch (e) {
+      result.skipped.push({ path: input.path, reason: `not a readable MIDI file (${midiErrorReason(e)})` });
+      continue;
+    }
+    if (notes.length === 0) result.skipped.push({ path: input.path, reason: 'no pitched notes' });
+    else result.pieces.push({ path: input.path, notes });
   }
-  return out;
+  return result;
 }
 
 /** One printable line for a parser failure; the parser's own TypeErrors say nothing useful to a person. */

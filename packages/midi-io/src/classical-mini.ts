@@ -5,10 +5,9 @@
  * from one seeded `Rng`, written as real .mid bytes by `writeMidiFile` and read back through the
  * same parser as user files, so the corpus exercises the whole pipeline.
  */
-import { InputError, Rng } from '@piano-lstm/core';
+import { Rng } from '@piano-lstm/core';
 import { NoteSpec, SongSpec, writeMidiFile } from './smf/midi-writer';
 
-export const BUILTIN_PREFIX = 'builtin:';
 export const CLASSICAL_MINI = 'classical-mini';
 const SEED = 20240611;
 const PPQ = 480;
@@ -256,11 +255,14 @@ export function classicalMiniPieces(): Piece[] {
   return pieces;
 }
 
-/** The files of a built-in corpus (`builtin:classical-mini`), as MIDI bytes with display paths. */
-export function builtinCorpusFiles(spec: string): { path: string; bytes: Uint8Array }[] {
-  const name = spec.slice(BUILTIN_PREFIX.length).replace(/\/+$/, '');
-  if (name !== CLASSICAL_MINI) {
-    throw new InputError(`unknown built-in corpus '${spec}' (known: ${BUILTIN_PREFIX}${CLASSICAL_MINI})`);
-  }
-  return classicalMiniPieces().map((p) => ({ path: `${BUILTIN_PREFIX}${CLASSICAL_MINI}/${p.name}`, bytes: writeMidiFile(p.song) }));
+/** The file names of classical-mini, in order. */
+export function classicalMiniNames(): string[] {
+  return classicalMiniPieces().map((p) => p.name);
+}
+
+/** One piece of classical-mini as MIDI bytes, written afresh (callers may keep or change them). */
+export function classicalMiniBytes(name: string): Uint8Array {
+  const piece = classicalMiniPieces().find((p) => p.name === name);
+  if (!piece) throw new Error(`classical-mini has no piece ${name}`);
+  return writeMidiFile(piece.song);
 }

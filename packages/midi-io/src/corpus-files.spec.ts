@@ -17,6 +17,6 @@ describe('listMidiFiles (the one folder walk: sources, bench and evaluation)', (
   it('reports a missing path instead of throwing', () => {
     const skipped: SkippedFile[] = [];
     expect(listMidiFiles('nope', path.join(os.tmpdir(), 'no-such-folder-here'), skipped)).toEqual([]);
-    expect(skipped).toEqual([{ path: 'nope', reason: 'no such file or folder' }]);
+    expect(skipped).toEqual([{ path: 'nope', reason: 'no such file or folder', missing: true }]);
   });
 });

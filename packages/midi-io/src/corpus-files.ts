@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, InputError, defineOptions, type SkippedFile } from '@piano-lstm/core';
-import { BUILTIN_PREFIX, builtinCorpusFiles } from './classical-mini';
+import { BUILTIN_PREFIX, builtinCorpusFiles, splitBuiltinSpec } from './builtin-corpora';
 import { PART_PATTERN, type PartSelection } from './music21/parse-midi-tokens';
 
 /** What every NoteSource shares: which files a list of paths names, the `part` option, and the messages for empty results. */
@@ -9,22 +9,32 @@ import { PART_PATTERN, type PartSelection } from './music21/parse-midi-tokens';
 /** What counts as a MIDI file in a folder: Standard MIDI Files and karaoke files (.kar, the same format). */
 export const MIDI_EXTENSIONS = /\.(mid|midi|kar)$/i;
 
-/** One input of a corpus: a file's bytes, or a path that gave none, with the reason. */
-export type CorpusInput = { path: string; bytes: Uint8Array } | { path: string; reason: string };
+/**
+ * One input of a corpus: a file's bytes, or a path that gave none, with the reason. `listing` marks
+ * a problem finding files (the path, a folder or link under it) rather than reading one file;
+ * `missing` a given path that does not exist at all (a usage mistake for callers that treat it so).
+ */
+export type CorpusInput = { path: string; bytes: Uint8Array } | { path: string; reason: string; listing?: true; missing?: true };
+
+/** A problem with a path given to `listMidiFiles`. */
+export type PathProblem = SkippedFile & { missing?: true };
 
 /**
- * The files `paths` name, in argument order: `builtin:` corpora, single files and folders walked
- * recursively. Missing, unreadable or empty paths come out as reasons, in their place among the files.
+ * The files `paths` name, in argument order: `builtin:` corpora (whole, or one file of one), single
+ * files and folders walked recursively. Missing, unreadable or empty paths come out as reasons, in
+ * their place among the files.
  */
 export function* corpusInputs(paths: readonly string[], baseDir = '.'): Generator<CorpusInput> {
   for (const given of paths) {
     if (given.startsWith(BUILTIN_PREFIX)) {
-      yield* builtinCorpusFiles(given);
+      const files = builtinCorpusFiles(given);
+      if (files.length === 0) yield { path: given, reason: `no such file in ${BUILTIN_PREFIX}${splitBuiltinSpec(given).corpus}` };
+      yield* files;
       continue;
     }
-    const problems: SkippedFile[] = [];
+    const problems: PathProblem[] = [];
     const files = listMidiFiles(given, path.resolve(baseDir, given), problems);
-    yield* problems;
+    for (const p of problems) yield { ...p, listing: true };
     for (const f of files) {
       try {
         yield { path: f.path, bytes: fs.readFileSync(f.abs) };
@@ -36,13 +46,13 @@ export function* corpusInputs(paths: readonly string[], baseDir = '.'): Generato
 }
 
 /** `.mid`/`.midi`/`.kar` files (any case) under a path, sorted; problems with the path go to `skipped`. The one folder walk of the project (evaluation uses it too). */
-export function listMidiFiles(given: string, abs: string, skipped: SkippedFile[]): { path: string; abs: string }[] {
+export function listMidiFiles(given: string, abs: string, skipped: PathProblem[]): { path: string; abs: string }[] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    skipped.push({ path: given, reason: code === 'ENOENT' ? 'no such file or folder' : `cannot read: ${code}` });
+    skipped.push(code === 'ENOENT' ? { path: given, reason: 'no such file or folder', missing: true } : { path: given, reason: `cannot read: ${code}` });
     return [];
   }
   if (stat.isFile()) return [{ path: given, abs }];

@@ -14,7 +14,7 @@ export type { Music21Options, ParsedTokens, PartSelection } from './music21/pars
 export { pitchName, keyOfPitchName, normalOrderToken } from './music21/music21-spelling';
 export { Music21NoteSource, music21SourceFactory, parseMusic21Options, PARSER_VERSION } from './music21/music21-note-source';
 export { listMidiFiles, corpusInputs, MIDI_EXTENSIONS, emptyFilesSummary } from './corpus-files';
-export type { CorpusInput } from './corpus-files';
+export type { CorpusInput, PathProblem } from './corpus-files';
 export type { Music21SourceOptions, FileOutcome } from './music21/music21-note-source';
 export { SeedMidiSink, seedMidiSinkFactory, seedMidiBytes, tokenKeys, parseSeedMidiOptions } from './sinks/seed-midi-sink';
 export type { SeedMidiOptions } from './sinks/seed-midi-sink';
@@ -26,7 +26,10 @@ export { TimedNoteSource, timedSourceFactory, parseTimedOptions } from './timed/
 export type { TimedSourceOptions, TimedOutcome } from './timed/timed-note-source';
 export { TimedMidiSink, timedMidiSinkFactory, timedMidiBytes, timedNotes, eventsFromTimedTokens, parseTimedMidiOptions } from './sinks/timed-midi-sink';
 export type { TimedMidiOptions, TimedNote } from './sinks/timed-midi-sink';
-export { classicalMiniPieces, builtinCorpusFiles, BUILTIN_PREFIX, CLASSICAL_MINI } from './classical-mini';
+export { classicalMiniPieces, CLASSICAL_MINI } from './classical-mini';
+export { builtinCorpusFiles, builtinCorpusNames, BUILTIN_PREFIX } from './builtin-corpora';
+export { pianoPieces, PIANO } from './piano-corpus';
+export type { PianoPiece } from './piano-corpus';
 
 /** Registers the `music21` and `timed` NoteSources and the `seed-midi` and `timed-midi` Sinks. */
 export const midiIoModule = new ContainerModule(({ bind }) => {

@@ -44,6 +44,15 @@ interface Measure {
   builtEnd: number;
   /** start after the re-layout (§6.4) */
   newStart: number;
+  /** held nothing before makeTies: whatever it holds now is the remainders of notes tied into it */
+  pristine: boolean;
+  /**
+   * How many identical bars this measure stands for (1 but in a run, see `compressRun`): copy r
+   * starts r bars later and its tie pieces are r further into their notes.
+   */
+  repeat: number;
+  /** folded into the run before it: removed after makeTies */
+  absorbed: boolean;
 }
 
 export interface Layout {
@@ -113,7 +122,21 @@ function meterOf(sorted: El[], conductorEls: El[]): El[] {
 function newMeasure(start: number, bar: number, withTs: boolean, first: boolean): Measure {
   // makeMeasures puts the time signature (then, in the first measure, the clef) in before anything else
   const lastKey = withTs ? (first ? [0, CLEF_CLS, 1] : [0, Cls.TimeSig, 1]) : undefined;
-  return { start, bar, els: [], voices: [], cache: undefined, filled: false, sorted: !(withTs && first), lastKey, builtEnd: 0, newStart: start };
+  return {
+    start,
+    bar,
+    els: [],
+    voices: [],
+    cache: undefined,
+    filled: false,
+    sorted: !(withTs && first),
+    lastKey,
+    builtEnd: 0,
+    newStart: start,
+    pristine: false,
+    repeat: 1,
+    absorbed: false,
+  };
 }
 
 function buildMeasures(meter: El[], oMax: number): Measure[] {
@@ -256,7 +279,13 @@ function moveNotesToVoice(m: Measure): void {
 }
 
 function makeTies(measures: Measure[], meter: El[]): void {
+  for (const m of measures) m.pristine = m.els.length === 0 && m.voices.length === 0;
   for (let i = 0; i < measures.length; i++) {
+    const run = runLength(measures, i);
+    if (run > 1) {
+      compressRun(measures, i, run);
+      i += run;
+    }
     const m = measures[i];
     const nextVoiced = i + 1 < measures.length && measures[i + 1].voices.length > 0;
     const voiced = m.voices.length > 0;
@@ -292,6 +321,9 @@ function makeTies(measures: Measure[], meter: El[]): void {
       }
     }
   }
+  let kept = 0;
+  for (const m of measures) if (!m.absorbed) measures[kept++] = m;
+  measures.length = kept;
   for (const m of measures) flattenUnnecessaryVoices(m);
 }
 
@@ -299,7 +331,58 @@ function nextMeasure(m: Measure, meter: El[]): Measure {
   const start = m.start + m.bar;
   let bar = meter[0].bar!;
   for (const t of meter) if (t.off <= start) bar = t.bar!;
-  return newMeasure(start, bar, false, false);
+  const next = newMeasure(start, bar, false, false);
+  next.pristine = true;
+  return next;
+}
+
+/** The notes a measure holds, in its voices or directly. */
+function notesOf(m: Measure): MEl[] {
+  return m.voices.length ? m.voices.flatMap((v) => v.els) : m.els;
+}
+
+/**
+ * A note held for thousands of bars is tied across each of them (music21 does; `ties: split`
+ * gives one token per bar). Bars that held nothing before makeTies all end alike: one tie piece
+ * of every held note filling the bar. Counts the bars from `i` on that every note in measure `i`
+ * fills and crosses (all empty before, all as long as the first), without touching them: the
+ * measures a run can stand for, minus the last, which the loop must still process.
+ */
+function runLength(measures: Measure[], i: number): number {
+  const first = measures[i];
+  if (!first.pristine) return 0;
+  const notes = notesOf(first);
+  if (notes.length === 0) return 0;
+  let shortest = Infinity;
+  for (const x of notes) shortest = Math.min(shortest, x.dur);
+  const bar = first.bar;
+  let crossed = 0;
+  for (let j = i; j < measures.length && measures[j].pristine && measures[j].bar === bar && shortest - crossed * bar > bar; j++) crossed++;
+  return crossed - 1;
+}
+
+/**
+ * Folds measures `i`…`i + count - 1` into measure `i` (`repeat = count`), in the state makeTies
+ * and flattenUnnecessaryVoices would leave each of them — one tie piece per held note, the whole
+ * bar long, in the order they came — and hands the held notes on to measure `i + count`, as the
+ * bar before it would have: shortened by `count` bars, `count` tie pieces further on.
+ */
+function compressRun(measures: Measure[], i: number, count: number): void {
+  const run = measures[i];
+  const target = measures[i + count];
+  const notes = [...notesOf(run)].sort(sortEls);
+  for (let j = i + 1; j < i + count; j++) measures[j].absorbed = true;
+  target.els = run.els;
+  target.voices = run.voices;
+  target.cache = undefined;
+  for (const x of notes) {
+    x.dur -= count * run.bar;
+    x.tiePiece += count;
+  }
+  run.els = notes.map((x) => place(x.el, 0, run.bar, x.tiePiece - count));
+  run.voices = [];
+  run.cache = undefined;
+  run.repeat = count;
 }
 
 function flattenUnnecessaryVoices(m: Measure): void {
@@ -379,16 +462,16 @@ export function layoutMeasures(els: El[], conductorEls: El[], voicesRequired: bo
   for (const m of measures) {
     makeRests(m);
     m.newStart = acc;
-    acc += measureTime(m);
+    acc += measureTime(m) * m.repeat;
   }
-  const layout = flattened(measures, acc);
-  addPartLevel(layout, atEnd, atEndOffset);
+  const { layout, nextRank } = flattened(measures, acc);
+  addPartLevel(layout, atEnd, atEndOffset, nextRank);
   return layout;
 }
 
 /** Elements kept directly in the part (see `populate`), in flattened order at their offset. */
-function addPartLevel(layout: Layout, els: El[], off: number): void {
-  let rank = layout.pieces.length + layout.instruments.length;
+function addPartLevel(layout: Layout, els: El[], off: number, firstRank: number): void {
+  let rank = firstRank;
   for (const e of els) {
     if (e.kind === 'inst') {
       const k = layout.instruments.findIndex((i) => i.off > off);
@@ -399,20 +482,24 @@ function addPartLevel(layout: Layout, els: El[], off: number): void {
   }
 }
 
-function flattened(measures: Measure[], partEnd: number): Layout {
+/** Pieces and instruments in flattened order; a run measure gives each of its pieces once, with `repeat` (see `expandRuns`). */
+function flattened(measures: Measure[], partEnd: number): { layout: Layout; nextRank: number } {
   const pieces: Piece[] = [];
   const instruments: TrackInstrument[] = [];
   let rank = 0;
   let end = partEnd;
   const emit = (m: Measure, x: MEl) => {
     const off = m.newStart + x.at;
-    end = Math.max(end, off + x.dur);
+    end = Math.max(end, off + (m.repeat - 1) * m.bar + x.dur);
     if (x.el.kind === 'inst') instruments.push({ inst: x.el.inst!, off, seq: rank++ });
     else if (x.el.cls === Cls.Note) {
-      pieces.push({ kind: x.el.kind as Piece['kind'], keys: x.el.keys!, off, dur: x.dur, grace: x.el.grace, rank: rank++, tiePiece: x.tiePiece, track: -1 });
+      const piece: Piece = { kind: x.el.kind as Piece['kind'], keys: x.el.keys!, off, dur: x.dur, grace: x.el.grace, rank: rank++, tiePiece: x.tiePiece, track: -1 };
+      if (m.repeat > 1) Object.assign(piece, { repeat: m.repeat, rankStep: m.els.length });
+      pieces.push(piece);
     }
   };
   for (const m of measures) {
+    const first = rank;
     type Item = { x: MEl } | { v: Voice; x: MEl };
     const items: Item[] = m.els.map((x) => ({ x }));
     for (const v of m.voices) items.push({ v, x: { el: mkEl('ts', Cls.Voice, 0, 0), at: 0, dur: 0, tiePiece: 0, ins: v.ins } });
@@ -421,6 +508,7 @@ function flattened(measures: Measure[], partEnd: number): Layout {
       if ('v' in it) for (const x of [...it.v.els].sort(sortEls)) emit(m, x);
       else emit(m, it.x);
     }
+    rank = first + (rank - first) * m.repeat;
   }
-  return { pieces, instruments, end };
+  return { layout: { pieces, instruments, end }, nextRank: rank };
 }

@@ -96,9 +96,9 @@ describe('builtin:classical-mini', () => {
     expect(new Set(corpus.pieces.flatMap((p) => p.tokens)).size).toBeGreaterThan(60);
   });
 
-  it('an unknown built-in corpus is an error naming the known one', async () => {
+  it('an unknown built-in corpus is an error naming the known ones', async () => {
     const source = new Music21NoteSource({ part: 'first', ties: 'split', cache: false }, ctx());
-    await expect(source.load(['builtin:nope'])).rejects.toThrow(/unknown built-in corpus 'builtin:nope' \(known: builtin:classical-mini\)/);
+    await expect(source.load(['builtin:nope'])).rejects.toThrow(/unknown built-in corpus 'builtin:nope' \(known: builtin:classical-mini, builtin:piano\)/);
   });
 });
 

@@ -170,7 +170,7 @@ export const parseMusic21Options = optionsParser(MUSIC21_OPTIONS, (o, at): Music
 export const music21SourceFactory: StageFactory<NoteSource, Music21SourceOptions> = {
   stage: 'NoteSource',
   type: 'music21',
-  description: "MIDI files → music21 10.5's tokens (pitch names, chord normal order); builtin:classical-mini ships a corpus",
+  description: "MIDI files → music21 10.5's tokens (pitch names, chord normal order); builtin:classical-mini and builtin:piano ship corpora",
   options: MUSIC21_OPTIONS,
   parseOptions: parseMusic21Options,
   create: (options, context) => new Music21NoteSource(options, context),

@@ -58,6 +58,13 @@ export interface Piece {
   /** 0 for the first piece of a note, >0 for tie continuations */
   tiePiece: number;
   track: number;
+  /**
+   * A run: this piece stands for `repeat` tie pieces of one held note, one per bar of identical
+   * empty bars (copy r at `off + r·dur`, tie piece `tiePiece + r`, rank `rank + r·rankStep`).
+   * Only `ties: split` needs them one by one (`expandRuns`); part membership looks at every copy.
+   */
+  repeat?: number;
+  rankStep?: number;
 }
 
 export interface TrackInstrument {
@@ -316,7 +323,7 @@ export function partitionByInstrument(score: Music21Score): PartitionPart[] {
       const end = k + 1 < insts.length ? insts[k + 1].off : t.end;
       const dest = parts.get(keyOf(insts[k].inst))!;
       for (const p of t.pieces) {
-        if (start === end ? p.off === start && p.dur === 0 : p.off >= start && p.off < end) dest.add(p);
+        if (start === end ? p.off === start && p.dur === 0 : startsIn(p, start, end)) dest.add(p);
       }
     }
   }
@@ -325,6 +332,25 @@ export function partitionByInstrument(score: Music21Score): PartitionPart[] {
 
 function keyOf(i: Instrument): string {
   return i.instrumentName ?? '';
+}
+
+/** Whether the piece, or for a run any of its copies, starts in [start, end). */
+function startsIn(p: Piece, start: number, end: number): boolean {
+  const copies = p.repeat ?? 1;
+  if (copies === 1) return p.off >= start && p.off < end;
+  const r = Math.max(0, Math.ceil((start - p.off) / p.dur));
+  return r < copies && p.off + r * p.dur < end;
+}
+
+/** A track's pieces with every run written out, one tie piece per bar, in flattened order (rank). */
+export function expandRuns(pieces: Piece[]): Piece[] {
+  if (!pieces.some((p) => (p.repeat ?? 1) > 1)) return pieces;
+  const out: Piece[] = [];
+  for (const p of pieces) {
+    const { repeat = 1, rankStep = 0, ...one } = p;
+    for (let r = 0; r < repeat; r++) out.push({ ...one, off: p.off + r * p.dur, tiePiece: p.tiePiece + r, rank: p.rank + r * rankStep });
+  }
+  return out.sort((a, b) => a.rank - b.rank);
 }
 
 export function isTokenPiece(p: Piece): boolean {

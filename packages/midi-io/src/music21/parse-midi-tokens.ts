@@ -1,5 +1,5 @@
 import { MidiReadError, ReadLimits, readMidiFile } from '../smf/midi-reader';
-import { Music21Score, Piece, buildScore, isTokenPiece, partitionByInstrument, pieceOrder, pieceToken } from './music21-score';
+import { Music21Score, Piece, buildScore, expandRuns, isTokenPiece, partitionByInstrument, pieceOrder, pieceToken } from './music21-score';
 
 /**
  * Which notes become the token sequence.
@@ -42,7 +42,9 @@ export function parseMidiTokens(bytes: Uint8Array, options: Partial<Music21Optio
   return selectTokens(score, opts);
 }
 
-export function selectTokens(score: Music21Score, opts: Music21Options): ParsedTokens {
+export function selectTokens(compact: Music21Score, opts: Music21Options): ParsedTokens {
+  // every tie piece is a token only with ties: split; otherwise runs of them stay one piece each
+  const score = opts.ties === 'split' ? { ...compact, tracks: compact.tracks.map((t) => ({ ...t, pieces: expandRuns(t.pieces) })) } : compact;
   const parts = partitionByInstrument(score);
   const counts: [string, number][] = parts.map((p) => [p.key, p.pieces.filter((x) => isTokenPiece(x) && x.tiePiece === 0).length]);
   let pieces: Piece[];

@@ -4,7 +4,7 @@
  * as note-off, program changes, drums on channel 10, chords, SysEx, text/tempo/time/key meta
  * events and SMPTE timing. All generated here or by midi-io's writer: no third-party files.
  */
-import { builtinCorpusFiles } from '../../classical-mini';
+import { builtinCorpusFiles } from '../../builtin-corpora';
 import { chunk, vlqBytes } from './midi-structure';
 
 export interface BaseFile {
