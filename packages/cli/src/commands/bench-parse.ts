@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InputError, silentLogger } from '@piano-lstm/core';
-import { Music21NoteSource, listMidiFiles } from '@piano-lstm/midi-io';
+import { silentLogger } from '@piano-lstm/core';
+import { Music21NoteSource, builtinCorpusFiles } from '@piano-lstm/midi-io';
 
 export interface BenchOptions {
   json?: boolean;
@@ -20,21 +20,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** The piano corpus beside the repository (CI clones it as ../shared), else the current folder's. */
-function corpusDir(): string {
-  const candidates = [path.resolve(__dirname, '../../../../../shared/corpora/piano'), path.resolve('../shared/corpora/piano'), path.resolve('shared/corpora/piano')];
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new InputError(`bench parse needs the piano corpus at ../shared/corpora/piano (looked in ${candidates.join(', ')})`);
-  return found;
-}
-
 /**
  * Files/s and tokens/s of the music21 NoteSource over the piano corpus: cold (no token cache, every
  * file parsed) and warm (all from the cache), median of ≥ 3 repeats after one warm-up.
  */
 export async function benchParse(opts: BenchOptions): Promise<BenchRow[]> {
-  const dir = corpusDir();
-  const files = listMidiFiles(dir, dir, []).map((f) => ({ path: f.path, bytes: fs.readFileSync(f.abs) }));
+  // the 59 shipped piano pieces (@piano-lstm/corpus-piano): the same files music21's reference timing was taken on
+  const files = builtinCorpusFiles('builtin:piano');
   const repeats = opts.quick ? 3 : 5;
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-parse-'));
   try {
