@@ -4,7 +4,7 @@ import { checkSourcePaths, loadExperiment } from '@piano-lstm/cli';
 import { isNamedCorpus, readExperiment } from '@piano-lstm/core';
 import { corpusInputs, MIDI_EXTENSIONS } from '@piano-lstm/midi-io';
 import { expandTrials, readSweepFile, validateTrials } from '@piano-lstm/sweep';
-import { repoRoot } from './helpers/cli';
+import { repoRoot, runCli, tempDir } from './helpers/cli';
 
 /**
  * Issue 16: every config shipped in configs/ runs from a clone. Parse only (no training): each file
@@ -42,6 +42,24 @@ describe('every config in configs/ loads and finds its MIDI from a clone', () =>
       }
       const midi = [...corpusInputs(paths)].filter((i) => 'bytes' in i && MIDI_EXTENSIONS.test(i.path));
       expect({ file: path.relative(repoRoot, file), midiFiles: midi.length > 0 }).toEqual({ file: path.relative(repoRoot, file), midiFiles: true });
+    }
+  });
+});
+
+/** The recommended piano recipe runs end to end from a clone (2 steps: the recipe's quality is docs/recipes.md's). */
+describe('configs/piano.yaml', () => {
+  it('runs from a clone: trains, validates against the n-gram, writes samples and a report', () => {
+    const dir = fs.realpathSync(tempDir('piano-lstm-piano-'));
+    try {
+      const sets = ['trainer.options.maxSteps=2', 'generate.length=20', 'generate.count=1'].flatMap((s) => ['--set', s]);
+      const r = runCli(['run', path.join(configsDir, 'piano.yaml'), '--runs', path.join(dir, 'runs'), ...sets], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/parsed 59 files/);
+      expect(r.stdout).toMatch(/5-gram Kneser-Ney/);
+      expect(r.stdout).toMatch(/sample: .*sample-1\.mid/);
+      expect(r.stdout).toMatch(/report: .*report\.html/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
