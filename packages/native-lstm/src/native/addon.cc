@@ -31,6 +31,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <csignal>
+#include <pthread.h>
 #include <string>
 
 using namespace dnnl;
@@ -59,6 +61,28 @@ void applyThreads(int n) {
 void zeroMem(const memory &m) {
   std::memset(m.get_data_handle(), 0, m.get_desc().get_size());
 }
+
+// oneDNN 2.6's JIT kernels (and the OpenMP threads running them) must not be interrupted by a
+// signal handler: a handler (Node's for SIGINT / SIGPROF of --cpu-prof, any process.on(signal))
+// running on their stack corrupts the heap ("corrupted size vs. prev_size", reproduced by
+// sending SIGUSR2 in a loop during forward/backward). Asynchronous signals are blocked on the
+// executing thread while oneDNN runs and delivered when it returns (Ctrl-C still lands within the
+// call); OpenMP workers created meanwhile inherit the blocked mask, so they never take one.
+class SignalShield {
+ public:
+  SignalShield() {
+    sigset_t all;
+    sigfillset(&all);
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) sigdelset(&all, s);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+  }
+  ~SignalShield() { pthread_sigmask(SIG_SETMASK, &saved, nullptr); }
+  SignalShield(const SignalShield &) = delete;
+  SignalShield &operator=(const SignalShield &) = delete;
+
+ private:
+  sigset_t saved;
+};
 
 float *ptr(const memory &m) { return static_cast<float *>(m.get_data_handle()); }
 
@@ -199,6 +223,7 @@ class LstmCore {
   // x must already be in xMem. Output stays in yMem.
   void computeForward(bool training) {
     std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
     int threads = g_threads.load();
     applyThreads(threads);
     double t0 = nowMs();
@@ -243,6 +268,7 @@ class LstmCore {
     if (!haveTrainingForward) throw std::runtime_error("backward() needs a preceding forward({ training: true }) with the same dims");
     if (trainedGen != wGen) throw std::runtime_error("weights changed between forward() and backward()");
     std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
     applyThreads(builtThreads);  // same thread count the primitives were created with
     double t0 = nowMs();
     memory wl = bwdWl.get(bwdPd.weights_layer_desc(), wlUser, wGen, strm);
@@ -304,6 +330,7 @@ class LstmCore {
 
   void computeStep(StepPrim &sp) {
     std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
     applyThreads(sp.threads);
     memory wl = sp.wl.get(sp.pd.weights_layer_desc(), wlUser, wGen, strm);
     memory wi = sp.wi.get(sp.pd.weights_iter_desc(), wiUser, wGen, strm);
