@@ -33,6 +33,7 @@
 #include <mutex>
 #include <csignal>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <string>
 
 using namespace dnnl;
@@ -86,6 +87,22 @@ class SignalShield {
 
 float *ptr(const memory &m) { return static_cast<float *>(m.get_data_handle()); }
 
+// Workspaces, activations and their gradients are hundreds of MB: on 4 KiB pages their first touch
+// costs ~150k page faults per run (most of a first step's extra second) and the TLB misses stay.
+// Buffers of 2 MiB and more are 2 MiB aligned and advised onto transparent huge pages (a no-op
+// where THP is off).
+constexpr size_t kHuge = size_t(1) << 21;
+
+void *bigAlloc(size_t bytes, size_t *allocated) {
+  const size_t align = bytes >= kHuge ? kHuge : 64;
+  const size_t sz = (bytes + align - 1) / align * align;
+  void *p = std::aligned_alloc(align, sz);
+  if (!p) throw std::bad_alloc();
+  if (align == kHuge) madvise(p, sz, MADV_HUGEPAGE);
+  if (allocated) *allocated = sz;
+  return p;
+}
+
 primitive_attr userScratchpad() {
   primitive_attr attr;
   attr.set_scratchpad_mode(scratchpad_mode::user);
@@ -103,9 +120,8 @@ struct ScratchBuf {
   // grows when needed; returns true when the buffer moved (old wrappers are then stale)
   bool reserve(size_t need) {
     if (need <= n) return false;
-    size_t sz = (need + 63) / 64 * 64;
-    void *q = std::aligned_alloc(64, sz);
-    if (!q) throw std::bad_alloc();
+    size_t sz = 0;
+    void *q = bigAlloc(need, &sz);
     std::free(p);
     p = q;
     n = sz;
@@ -406,16 +422,16 @@ class LstmCore {
 
   void allocData() {
     auto &eng = cpuEngine();
-    xMem = memory(srcMd(), eng);
-    yMem = memory(dstMd(), eng);
+    allocBig(xMem, srcMd());
+    allocBig(yMem, dstMd());
     // explicit zero initial state (oneDNN 2.6.3 gets dW_iter wrong without it)
     h0 = memory(iterMd(), eng);
     c0 = memory(iterMd(), eng);
     zeroMem(h0);
     zeroMem(c0);
     // backward buffers are allocated lazily with the training primitives
-    dyMem = memory();
-    dxMem = memory();
+    releaseBig(dyMem);
+    releaseBig(dxMem);
     dh0 = memory();
     dc0 = memory();
     haveTrainingForward = false;
@@ -428,16 +444,29 @@ class LstmCore {
     fwdPd = lstm_forward::primitive_desc();
     bwdPd = lstm_backward::primitive_desc();
     infPd = lstm_forward::primitive_desc();
-    ws = memory();
-    dwlPrim = dwiPrim = dbPrim = memory();
-    dwlUser = dwiUser = dbUser = memory();
+    for (auto *m : {&ws, &dwlPrim, &dwiPrim, &dbPrim, &dwlUser, &dwiUser, &dbUser}) releaseBig(*m);
     for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi}) c->reset();
     builtThreads = infThreads = -1;
     haveTrainingForward = false;
   }
 
-  static void keepOrAlloc(memory &m, const memory::desc &want) {
-    if (!m || !(m.get_desc() == want)) m = memory(want, cpuEngine());
+  // Big buffers this layer owns (see bigAlloc), keyed by the memory object using them.
+  std::map<const memory *, std::unique_ptr<void, decltype(&std::free)>> owned;
+
+  void allocBig(memory &m, const memory::desc &d) {
+    void *p = bigAlloc(d.get_size(), nullptr);
+    owned.erase(&m);
+    owned.emplace(&m, std::unique_ptr<void, decltype(&std::free)>(p, &std::free));
+    m = memory(d, cpuEngine(), p);
+  }
+
+  void releaseBig(memory &m) {
+    m = memory();
+    owned.erase(&m);
+  }
+
+  void keepOrAlloc(memory &m, const memory::desc &want) {
+    if (!m || !(m.get_desc() == want)) allocBig(m, want);
   }
 
   void buildTraining(int threads) {
@@ -460,11 +489,13 @@ class LstmCore {
     keepOrAlloc(dwlPrim, bwdPd.diff_weights_layer_desc());
     keepOrAlloc(dwiPrim, bwdPd.diff_weights_iter_desc());
     keepOrAlloc(dbPrim, bwdPd.diff_bias_desc());
-    auto userOr = [](memory &u, const memory &prim, const memory::desc &userMd) {
-      if (prim.get_desc() == userMd)
+    auto userOr = [this](memory &u, const memory &prim, const memory::desc &userMd) {
+      if (prim.get_desc() == userMd) {
+        releaseBig(u);
         u = prim;
-      else
+      } else {
         keepOrAlloc(u, userMd);
+      }
     };
     userOr(dwlUser, dwlPrim, wlUser.get_desc());
     userOr(dwiUser, dwiPrim, wiUser.get_desc());
