@@ -72,11 +72,40 @@ export function setNativeThreads(n: number): void {
   l.mod.setThreads(n);
 }
 
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * Runs `call` with the values of `inputs` and writable arrays for outputs of `shapes`, and returns
+ * those outputs as tensors. On wasm the arrays are views on the tensors' heap memory (taken after
+ * every allocation of the call; `call` must not allocate tensors: a heap growth detaches them), so
+ * the addon copies straight in and out and a step makes no JS copies and no garbage. Elsewhere
+ * inputs go through dataSync and outputs are fresh arrays (the cpu backend keeps the array it is
+ * given, so none is reused).
+ */
+function withTensorMemory(inputs: tf.Tensor[], shapes: number[][], call: (ins: Float32Array[], outs: Float32Array[]) => void): tf.Tensor[] {
+  if (tf.getBackend() === 'wasm') {
+    const heap = tf.backend() as unknown as WasmHeap;
+    const infos = shapes.map((sh) => heap.makeOutput(sh, 'float32'));
+    const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
+    call(inputs.map(view), infos.map(view));
+    return infos.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+  }
+  const outs = shapes.map((sh) => new Float32Array(tf.util.sizeFromShape(sh)));
+  call(
+    inputs.map((t) => t.dataSync() as Float32Array),
+    outs,
+  );
+  return outs.map((o, i) => tf.tensor(o, shapes[i]));
+}
+
 /**
  * LSTM forward/backward on the oneDNN addon. The addon keeps the forward's workspace for the
  * backward, so each layer owns one engine; a backward that does not follow its own forward (the
  * layer was called again in between) recomputes the forward first. No recurrent dropout: oneDNN's
- * cell has no hook for a mask on h.
+ * cell has no hook for a mask on h. Nothing is allocated per step beyond the result tensors.
  */
 export class NativeLstmMath implements LstmSequenceMath {
   readonly name = 'native' as const;
@@ -84,7 +113,8 @@ export class NativeLstmMath implements LstmSequenceMath {
   private layer: NativeLayer | undefined;
   private lastForward = 0;
   private forwards = 0;
-  private yBuf: Float32Array | undefined;
+  /** [T,B,H] gradient of a last-step-only layer: zero but for the last step (kept zero between calls). */
+  private dyFull: Float32Array | undefined;
 
   constructor() {
     const l = loadModule();
@@ -98,7 +128,6 @@ export class NativeLstmMath implements LstmSequenceMath {
     } else {
       this.layer?.dispose();
       this.layer = newNativeLayer({ T, B, I, H });
-      this.yBuf = undefined;
     }
     return this.layer;
   }
@@ -107,18 +136,11 @@ export class NativeLstmMath implements LstmSequenceMath {
     const [T, B, I] = inp.xTm.shape;
     const H = inp.recurrentKernel.shape[0];
     const layer = this.layerFor(T, B, I, H);
-    if (this.yBuf?.length !== T * B * H) this.yBuf = new Float32Array(T * B * H);
-    // dataSync copies out of the backend's memory, so the addon never sees a view that a wasm heap
-    // growth could detach mid-call.
-    layer.forward(
-      inp.xTm.dataSync() as Float32Array,
-      inp.kernel.dataSync() as Float32Array,
-      inp.recurrentKernel.dataSync() as Float32Array,
-      inp.bias.dataSync() as Float32Array,
-      { training, out: this.yBuf },
+    const [y] = withTensorMemory([inp.xTm, inp.kernel, inp.recurrentKernel, inp.bias], [[T, B, H]], ([x, k, rk, b], [out]) =>
+      layer.forward(x, k, rk, b, { training, out }),
     );
     if (training) this.lastForward = ++this.forwards;
-    return tf.tensor3d(this.yBuf, [T, B, H]);
+    return y as tf.Tensor3D;
   }
 
   forward(inp: LstmSequenceInputs, returnSequences: boolean, needGrad: boolean): LstmForwardResult {
@@ -136,20 +158,22 @@ export class NativeLstmMath implements LstmSequenceMath {
     const H = inp.recurrentKernel.shape[0];
     const token = saved[0].dataSync()[0];
     if (token !== this.lastForward || !this.layer) tf.dispose(this.run(inp, true));
-    let dyFull: Float32Array;
-    if (returnSequences) {
-      dyFull = dy.dataSync() as Float32Array;
-    } else {
-      // oneDNN has no last-step-only mode: the gradient is zero for every other step.
-      dyFull = new Float32Array(T * B * H);
-      dyFull.set(dy.dataSync() as Float32Array, (T - 1) * B * H);
-    }
-    const g = this.layer!.backward(dyFull);
+    // oneDNN has no last-step-only mode: the gradient is zero for every other step.
+    if (!returnSequences && this.dyFull?.length !== T * B * H) this.dyFull = new Float32Array(T * B * H);
+    const shapes = [[T, B, I], [I, 4 * H], [H, 4 * H], [4 * H]];
+    const [dx, dKernel, dRecurrentKernel, dBias] = withTensorMemory([dy], shapes, ([dyv], [dx, dKernel, dRecurrentKernel, dBias]) => {
+      let dyFull = dyv;
+      if (!returnSequences) {
+        dyFull = this.dyFull!;
+        dyFull.set(dyv, (T - 1) * B * H);
+      }
+      this.layer!.backward(dyFull, { out: { dx, dKernel, dRecurrentKernel, dBias } });
+    });
     return {
-      dxTm: tf.tensor3d(g.dx, [T, B, I]),
-      dKernel: tf.tensor2d(g.dKernel, [I, 4 * H]),
-      dRecurrentKernel: tf.tensor2d(g.dRecurrentKernel, [H, 4 * H]),
-      dBias: tf.tensor1d(g.dBias),
+      dxTm: dx as tf.Tensor3D,
+      dKernel: dKernel as tf.Tensor2D,
+      dRecurrentKernel: dRecurrentKernel as tf.Tensor2D,
+      dBias: dBias as tf.Tensor1D,
     };
   }
 
