@@ -75,6 +75,7 @@ export interface RawAddon {
   getThreads(): number;
   setThreads(n: number): void;
   sharedScratchpadBytes(): number;
+  sgemmGflops(n: number, threads: number, repeats: number): number;
   version(): { major: number; minor: number; patch: number; hash: string; cpuRuntime: string; maxThreads: number };
 }
 

@@ -4,6 +4,7 @@ import {
   loadNativeLstm,
   NativeLstmLayer,
   setThreads,
+  sgemmGflops,
   sharedScratchpadBytes,
   type LstmDims,
 } from './index';
@@ -288,6 +289,14 @@ describeNative(label, () => {
     } finally {
       setThreads(before);
     }
+  });
+
+  it('sgemmGflops measures oneDNN sgemm at a thread count and leaves the thread setting alone', () => {
+    const before = loadNativeLstm().threads;
+    const g = sgemmGflops(256, 1, 2);
+    expect(Number.isFinite(g) && g > 0).toBe(true);
+    expect(loadNativeLstm().threads).toBe(before);
+    expect(() => sgemmGflops(0, 1)).toThrow(/n must be in 1\.\.8192/);
   });
 
   it('resize() re-creates workspaces for new T/B and stays correct', () => {

@@ -123,6 +123,15 @@ export function getThreads(): number {
   return loadNativeLstm().threads;
 }
 
+/**
+ * GFLOP/s of oneDNN's own n×n·n×n sgemm (median of `repeats` after a warm-up) on `threads` OpenMP
+ * threads: the ceiling an LSTM measurement is compared with, in the same process and under the
+ * same load. The addon's thread setting is unchanged afterwards.
+ */
+export function sgemmGflops(n = 1024, threads = getThreads(), repeats = 5): number {
+  return addonOrThrow().sgemmGflops(n, threads, repeats);
+}
+
 function checkDim(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`NativeLstmLayer: ${name} must be a positive integer, got ${v}`);
 }

@@ -32,6 +32,7 @@ export interface NativeLayer {
 interface NativeModule {
   loadNativeLstm(): { available: boolean; reason?: string; version?: string; threads: number };
   setThreads(n: number): void;
+  sgemmGflops(n: number, threads: number, repeats?: number): number;
   NativeLstmLayer: new (dims: NativeDims) => NativeLayer;
 }
 
@@ -75,6 +76,13 @@ export function setNativeThreads(n: number): void {
 interface WasmHeap {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** oneDNN's own n³ sgemm GFLOP/s on `threads` threads (the bench's same-process ceiling). */
+export function nativeSgemmGflops(n: number, threads: number): number {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  return l.mod.sgemmGflops(n, threads);
 }
 
 /**

@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <string>
+#include <vector>
 
 using namespace dnnl;
 using tag = memory::format_tag;
@@ -838,6 +839,47 @@ Napi::Value SetThreads(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// sgemmGflops(n, threads, repeats) -> GFLOP/s of oneDNN's own n×n·n×n sgemm (median of `repeats`
+// after one warm-up) at that OpenMP thread count: the ceiling an LSTM row is compared with, in the
+// same process and under the same load.
+Napi::Value SgemmGflops(const Napi::CallbackInfo &info) {
+  auto env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "sgemmGflops(n, threads, repeats?): numbers expected");
+  const int64_t n = info[0].As<Napi::Number>().Int64Value();
+  const int threads = info[1].As<Napi::Number>().Int32Value();
+  const int repeats = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 5;
+  if (n < 1 || n > 8192) throw Napi::RangeError::New(env, "sgemmGflops(n): n must be in 1..8192");
+  if (threads < 1 || threads > 1024) throw Napi::RangeError::New(env, "sgemmGflops(threads): must be in 1..1024");
+  if (repeats < 1 || repeats > 1000) throw Napi::RangeError::New(env, "sgemmGflops(repeats): must be in 1..1000");
+  const size_t len = size_t(n * n);
+  std::unique_ptr<float, decltype(&std::free)> a(static_cast<float *>(bigAlloc(len * 4, nullptr)), &std::free),
+      b(static_cast<float *>(bigAlloc(len * 4, nullptr)), &std::free), c(static_cast<float *>(bigAlloc(len * 4, nullptr)), &std::free);
+  for (size_t i = 0; i < len; ++i) {
+    a.get()[i] = float((i * 7919) % 1000) / 1000.f - 0.5f;
+    b.get()[i] = float((i * 104729) % 1000) / 1000.f - 0.5f;
+  }
+  std::vector<double> ms;
+  {
+    std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
+    omp_set_num_threads(threads);
+    for (int r = 0; r <= repeats; ++r) {
+      double t0 = nowMs();
+      dnnl_status_t st = dnnl_sgemm('N', 'N', n, n, n, 1.f, a.get(), n, b.get(), n, 0.f, c.get(), n);
+      if (st != dnnl_success) {
+        applyThreads(g_threads.load());
+        throw Napi::Error::New(env, "oneDNN: dnnl_sgemm failed (status " + std::to_string(int(st)) + ")");
+      }
+      if (r > 0) ms.push_back(nowMs() - t0);
+    }
+    applyThreads(g_threads.load());
+  }
+  std::sort(ms.begin(), ms.end());
+  double med = ms[ms.size() / 2];
+  if (ms.size() % 2 == 0) med = (ms[ms.size() / 2 - 1] + med) / 2;
+  return Napi::Number::New(env, 2.0 * double(n) * double(n) * double(n) / (med / 1000.0) / 1e9);
+}
+
 Napi::Value SharedScratchpadBytes(const Napi::CallbackInfo &info) {
   std::lock_guard<std::mutex> lock(g_execMutex);
   return Napi::Number::New(info.Env(), double(g_scratch.n));
@@ -868,6 +910,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
   exports.Set("sharedScratchpadBytes", Napi::Function::New(env, SharedScratchpadBytes));
   return exports;
 }
