@@ -33,6 +33,7 @@ interface NativeModule {
   loadNativeLstm(): { available: boolean; reason?: string; version?: string; threads: number };
   setThreads(n: number): void;
   sgemmGflops(n: number, threads: number, repeats?: number): number;
+  benchNativeLstm(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number };
   NativeLstmLayer: new (dims: NativeDims) => NativeLayer;
 }
 
@@ -76,6 +77,23 @@ export function setNativeThreads(n: number): void {
 interface WasmHeap {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+export interface NativeStackBenchOptions {
+  T: number;
+  B: number;
+  I: number;
+  H: number[];
+  threads: number;
+  warmup: number;
+  repeats: number;
+}
+
+/** Forward+backward of an LSTM stack alone on the addon, buffers reused (its `benchNativeLstm`). */
+export function benchNativeStack(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number } {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  return l.mod.benchNativeLstm(opts);
 }
 
 /** oneDNN's own n³ sgemm GFLOP/s on `threads` threads (the bench's same-process ceiling). */
