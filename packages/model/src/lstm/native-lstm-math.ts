@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { LstmSequenceMath, LstmForwardResult, LstmGradients, LstmSequenceInputs } from './lstm-sequence-math';
+import { defaultNativeThreads } from './native-threads';
 
 /**
  * The parts of `@piano-lstm/native-lstm` used here. The addon is optional (it needs libdnnl and a
@@ -64,14 +65,30 @@ export function newNativeLayer(dims: NativeDims): NativeLayer {
   return new l.mod.NativeLstmLayer(dims);
 }
 
+/** Whether the process-wide thread count was chosen (by setNativeThreads or the default). */
+let threadsChosen = false;
+
 /**
- * OpenMP threads of the addon (process-wide). One thread is the safe choice on a shared machine:
- * with two, every competing process stalls oneDNN's barriers and steps get several times slower.
+ * OpenMP threads of the addon (process-wide); overrides the default (one per core idle when the
+ * first native layer is created, see native-threads.ts).
  */
 export function setNativeThreads(n: number): void {
   const l = loadModule();
   if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
   l.mod.setThreads(n);
+  threadsChosen = true;
+}
+
+/** The thread count in effect for the native engine, choosing the default on first use. */
+export function nativeThreads(): number {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  if (!threadsChosen) {
+    const n = defaultNativeThreads();
+    if (n !== undefined) l.mod.setThreads(n);
+    threadsChosen = true;
+  }
+  return l.mod.loadNativeLstm().threads;
 }
 
 interface WasmHeap {
@@ -145,6 +162,7 @@ export class NativeLstmMath implements LstmSequenceMath {
   constructor() {
     const l = loadModule();
     if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason} (use lstm: fused or auto)`);
+    nativeThreads();
   }
 
   private layerFor(T: number, B: number, I: number, H: number): NativeLayer {
