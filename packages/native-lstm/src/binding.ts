@@ -71,7 +71,8 @@ export interface RawGrads {
 }
 
 export interface RawAddon {
-  Layer: new (T: number, B: number, I: number, H: number) => RawLayer;
+  /** batchMajor: x, y, dx, dy are [B,T,·] instead of [T,B,·] */
+  Layer: new (T: number, B: number, I: number, H: number, batchMajor?: boolean) => RawLayer;
   getThreads(): number;
   setThreads(n: number): void;
   sharedScratchpadBytes(): number;

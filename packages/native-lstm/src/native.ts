@@ -26,12 +26,14 @@ export interface LoadOptions {
   ompWait?: 'passive' | 'spin';
 }
 
-/** Time-major dims: T steps, B batch, I input features, H units. */
+/** Dims: T steps, B batch, I input features, H units. */
 export interface LstmDims {
   T: number;
   B: number;
   I: number;
   H: number;
+  /** x, y, dx, dy as [B,T,·] (as tfjs layers hold them) instead of the default [T,B,·]. */
+  batchMajor?: boolean;
 }
 
 export interface LstmGrads {
@@ -147,9 +149,9 @@ export class NativeLstmLayer {
 
   constructor(dims: LstmDims) {
     for (const k of ['T', 'B', 'I', 'H'] as const) checkDim(k, dims[k]);
-    this.d = { T: dims.T, B: dims.B, I: dims.I, H: dims.H };
+    this.d = { T: dims.T, B: dims.B, I: dims.I, H: dims.H, ...(dims.batchMajor ? { batchMajor: true } : {}) };
     const addon = addonOrThrow();
-    this.raw = new addon.Layer(dims.T, dims.B, dims.I, dims.H);
+    this.raw = new addon.Layer(dims.T, dims.B, dims.I, dims.H, dims.batchMajor === true);
   }
 
   get dims(): Readonly<LstmDims> {

@@ -11,6 +11,7 @@ interface NativeDims {
   B: number;
   I: number;
   H: number;
+  batchMajor?: boolean;
 }
 export interface NativeLayer {
   readonly dims: Readonly<NativeDims>;
@@ -153,10 +154,12 @@ function withTensorMemory(inputs: tf.Tensor[], shapes: number[][], call: (ins: F
 export class NativeLstmMath implements LstmSequenceMath {
   readonly name = 'native' as const;
   readonly supportsRecurrentDropout = false;
+  /** oneDNN reads and writes [B,T,·] itself (ntc), so the layer's transposes vanish. */
+  readonly batchMajor = true;
   private layer: NativeLayer | undefined;
   private lastForward = 0;
   private forwards = 0;
-  /** [T,B,H] gradient of a last-step-only layer: zero but for the last step (kept zero between calls). */
+  /** [B,T,H] gradient of a last-step-only layer: zero but for the last step (kept zero between calls). */
   private dyFull: Float32Array | undefined;
 
   constructor() {
@@ -171,16 +174,16 @@ export class NativeLstmMath implements LstmSequenceMath {
       this.layer.resize({ T, B });
     } else {
       this.layer?.dispose();
-      this.layer = newNativeLayer({ T, B, I, H });
+      this.layer = newNativeLayer({ T, B, I, H, batchMajor: true });
     }
     return this.layer;
   }
 
   private run(inp: LstmSequenceInputs, training: boolean): tf.Tensor3D {
-    const [T, B, I] = inp.xTm.shape;
+    const [B, T, I] = inp.xTm.shape;
     const H = inp.recurrentKernel.shape[0];
     const layer = this.layerFor(T, B, I, H);
-    const [y] = withTensorMemory([inp.xTm, inp.kernel, inp.recurrentKernel, inp.bias], [[T, B, H]], ([x, k, rk, b], [out]) =>
+    const [y] = withTensorMemory([inp.xTm, inp.kernel, inp.recurrentKernel, inp.bias], [[B, T, H]], ([x, k, rk, b], [out]) =>
       layer.forward(x, k, rk, b, { training, out }),
     );
     if (training) this.lastForward = ++this.forwards;
@@ -191,25 +194,26 @@ export class NativeLstmMath implements LstmSequenceMath {
     if (inp.recurrentMask) throw new Error("lstm 'native' does not support recurrentDropout (use lstm: fused)");
     return tf.tidy(() => {
       const ys = this.run(inp, needGrad);
-      const [T, B, H] = ys.shape;
-      const y = returnSequences ? ys : tf.reshape(tf.slice(ys, [T - 1, 0, 0], [1, B, H]), [B, H]);
+      const [B, T, H] = ys.shape;
+      const y = returnSequences ? ys : tf.reshape(tf.slice(ys, [0, T - 1, 0], [B, 1, H]), [B, H]);
       return { y, saved: needGrad ? [tf.scalar(this.lastForward, 'int32')] : [] };
     });
   }
 
   backward(dy: tf.Tensor, inp: LstmSequenceInputs, saved: tf.Tensor[], returnSequences: boolean): LstmGradients {
-    const [T, B, I] = inp.xTm.shape;
+    const [B, T, I] = inp.xTm.shape;
     const H = inp.recurrentKernel.shape[0];
     const token = saved[0].dataSync()[0];
     if (token !== this.lastForward || !this.layer) tf.dispose(this.run(inp, true));
-    // oneDNN has no last-step-only mode: the gradient is zero for every other step.
+    // oneDNN has no last-step-only mode: the gradient is zero for every other step (only the last
+    // step of each sequence is ever written, so the rest stays zero between calls).
     if (!returnSequences && this.dyFull?.length !== T * B * H) this.dyFull = new Float32Array(T * B * H);
-    const shapes = [[T, B, I], [I, 4 * H], [H, 4 * H], [4 * H]];
+    const shapes = [[B, T, I], [I, 4 * H], [H, 4 * H], [4 * H]];
     const [dx, dKernel, dRecurrentKernel, dBias] = withTensorMemory([dy], shapes, ([dyv], [dx, dKernel, dRecurrentKernel, dBias]) => {
       let dyFull = dyv;
       if (!returnSequences) {
         dyFull = this.dyFull!;
-        dyFull.set(dyv, (T - 1) * B * H);
+        for (let b = 0; b < B; b++) dyFull.set(dyv.subarray(b * H, (b + 1) * H), (b * T + T - 1) * H);
       }
       this.layer!.backward(dyFull, { out: { dx, dKernel, dRecurrentKernel, dBias } });
     });

@@ -1,4 +1,5 @@
-// N-API addon: one f32 LSTM layer (time-major) on oneDNN 2.x primitives.
+// N-API addon: one f32 LSTM layer (time-major, or batch-major with Layer(T, B, I, H, true)) on
+// oneDNN 2.x primitives.
 //
 // Layouts (all byte-identical to the Keras / tfjs LSTM weights, gate order i, f, c~, o):
 //   x        [T,B,I]  -> tnc            kernel          [I,4H] -> ldigo [1,1,I,4,H]
@@ -195,7 +196,12 @@ class LstmCore {
  public:
   int64_t T, B, I, H;
 
-  LstmCore(int64_t T_, int64_t B_, int64_t I_, int64_t H_) : T(T_), B(B_), I(I_), H(H_), strm(cpuEngine()) {
+  // batchMajor: x, y, dx, dy are [B,T,·] (oneDNN's ntc) instead of [T,B,·] (tnc), so a batch-major
+  // caller (tfjs layers) needs no transposes.
+  const bool batchMajor;
+
+  LstmCore(int64_t T_, int64_t B_, int64_t I_, int64_t H_, bool batchMajor_)
+      : T(T_), B(B_), I(I_), H(H_), batchMajor(batchMajor_), strm(cpuEngine()) {
     auto &eng = cpuEngine();
     wlUser = memory({{1, 1, I, 4, H}, dt::f32, tag::ldigo}, eng);
     wiUser = memory({{1, 1, H, 4, H}, dt::f32, tag::ldigo}, eng);
@@ -417,8 +423,9 @@ class LstmCore {
 
   memory::desc wlAny() const { return memory::desc({1, 1, I, 4, H}, dt::f32, tag::any); }
   memory::desc wiAny() const { return memory::desc({1, 1, H, 4, H}, dt::f32, tag::any); }
-  memory::desc srcMd() const { return memory::desc({T, B, I}, dt::f32, tag::tnc); }
-  memory::desc dstMd() const { return memory::desc({T, B, H}, dt::f32, tag::tnc); }
+  tag seqTag() const { return batchMajor ? tag::ntc : tag::tnc; }
+  memory::desc srcMd() const { return memory::desc({T, B, I}, dt::f32, seqTag()); }
+  memory::desc dstMd() const { return memory::desc({T, B, H}, dt::f32, seqTag()); }
   memory::desc iterMd() const { return memory::desc({1, 1, B, H}, dt::f32, tag::ldnc); }
 
   void allocData() {
@@ -562,7 +569,7 @@ class Layer : public Napi::ObjectWrap<Layer> {
       if (d[i] < 1) throw Napi::RangeError::New(env, "Layer(T, B, I, H): all dims must be >= 1");
     }
     try {
-      core = std::make_unique<LstmCore>(d[0], d[1], d[2], d[3]);
+      core = std::make_unique<LstmCore>(d[0], d[1], d[2], d[3], info[4].ToBoolean().Value());
     } catch (const dnnl::error &e) {
       throw Napi::Error::New(env, std::string("oneDNN: ") + e.what());
     }
