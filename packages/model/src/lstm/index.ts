@@ -20,6 +20,7 @@ export { type LstmSequenceMath, type LstmSequenceInputs, type LstmForwardResult,
 export { TfjsLstmMath } from './tfjs-lstm-math';
 export { NativeLstmMath, nativeLstmStatus, nativeThreads, setNativeThreads } from './native-lstm-math';
 export { threadsForIdleCores } from './native-threads';
+export { fastDropout, fastDropoutMask } from './fast-dropout';
 export { createLstmStepCell } from './step/create-lstm-step-cell';
 export { readLstmWeights, weightRole, zeroLstmState, type LstmState, type LstmStepCell, type LstmWeights } from './step/lstm-step-cell';
 export { KerasLstmStepCell } from './step/keras-step-cell';
