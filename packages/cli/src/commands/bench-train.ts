@@ -289,6 +289,9 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
       pct_of_matmul: r ? round((100 * r.gflopsPerCpuS) / r.matMulGflopsPerCpuS, 1) : null,
       vs_stock: r && base ? round(r.samplesPerS / base.samplesPerS, 2) : null,
       vs_stock_cpu: r && base ? round(r.samplesPerCpuS / base.samplesPerCpuS, 2) : null,
+      sgemm_gflops: r?.sgemmGflops ? round(r.sgemmGflops, 2) : null,
+      pct_of_sgemm: r?.sgemmGflops ? pct(r.gflops, r.sgemmGflops) : null,
+      first_step_ms: r ? round(r.firstStepMs, 0) : null,
       rss_mb: round(o.peakRssMb, 0),
       status: o.failure ? `aborted: ${o.failure}` : 'ok',
     });
