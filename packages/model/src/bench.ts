@@ -3,6 +3,7 @@
 export {
   benchTrainStep,
   benchMatMul,
+  benchStack,
   seedDocModel,
   lstmTrainFlopsPerSample,
   trainBenchChildMain,
@@ -14,4 +15,7 @@ export {
   type TrainBenchResult,
   type MatMulBenchResult,
   type TrainBenchJob,
+  type StackBenchConfig,
+  type StackBenchResult,
 } from './lstm/bench/train-step-bench';
+export { BENCH_MODELS, benchModelShape, type BenchModel } from './lstm/bench/bench-models';

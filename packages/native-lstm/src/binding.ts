@@ -71,10 +71,12 @@ export interface RawGrads {
 }
 
 export interface RawAddon {
-  Layer: new (T: number, B: number, I: number, H: number) => RawLayer;
+  /** batchMajor: x, y, dx, dy are [B,T,·] instead of [T,B,·] */
+  Layer: new (T: number, B: number, I: number, H: number, batchMajor?: boolean) => RawLayer;
   getThreads(): number;
   setThreads(n: number): void;
   sharedScratchpadBytes(): number;
+  sgemmGflops(n: number, threads: number, repeats: number): number;
   version(): { major: number; minor: number; patch: number; hash: string; cpuRuntime: string; maxThreads: number };
 }
 

@@ -4,6 +4,7 @@ import {
   loadNativeLstm,
   NativeLstmLayer,
   setThreads,
+  sgemmGflops,
   sharedScratchpadBytes,
   type LstmDims,
 } from './index';
@@ -288,6 +289,44 @@ describeNative(label, () => {
     } finally {
       setThreads(before);
     }
+  });
+
+  it('batchMajor layers take and return [B,T,·] and match the time-major layer', () => {
+    const T = 5, B = 3, I = 4, H = 6;
+    const toBt = (a: Float32Array, C: number) => {
+      const o = new Float32Array(a.length);
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) o.set(a.subarray((t * B + b) * C, (t * B + b + 1) * C), (b * T + t) * C);
+      return o;
+    };
+    const x = randomF32(T * B * I, 1, 3);
+    const k = randomF32(I * 4 * H, 0.3, 4);
+    const rk = randomF32(H * 4 * H, 0.3, 5);
+    const bias = randomF32(4 * H, 0.1, 6);
+    const dy = randomF32(T * B * H, 1, 7);
+    const tm = new NativeLstmLayer({ T, B, I, H });
+    const bm = new NativeLstmLayer({ T, B, I, H, batchMajor: true });
+    try {
+      const yT = tm.forward(x, k, rk, bias, { training: true });
+      const yB = bm.forward(toBt(x, I), k, rk, bias, { training: true });
+      expect(maxAbsError(yB, toBt(yT, H))).toBe(0);
+      const gT = tm.backward(dy);
+      const gB = bm.backward(toBt(dy, H));
+      expect(maxAbsError(gB.dx, toBt(gT.dx, I))).toBeLessThan(1e-6);
+      expect(maxRelError(gB.dKernel, gT.dKernel)).toBeLessThan(1e-5);
+      expect(maxRelError(gB.dRecurrentKernel, gT.dRecurrentKernel)).toBeLessThan(1e-5);
+      expect(maxRelError(gB.dBias, gT.dBias)).toBeLessThan(1e-5);
+    } finally {
+      tm.dispose();
+      bm.dispose();
+    }
+  });
+
+  it('sgemmGflops measures oneDNN sgemm at a thread count and leaves the thread setting alone', () => {
+    const before = loadNativeLstm().threads;
+    const g = sgemmGflops(256, 1, 2);
+    expect(Number.isFinite(g) && g > 0).toBe(true);
+    expect(loadNativeLstm().threads).toBe(before);
+    expect(() => sgemmGflops(0, 1)).toThrow(/n must be in 1\.\.8192/);
   });
 
   it('resize() re-creates workspaces for new T/B and stays correct', () => {

@@ -26,12 +26,14 @@ export interface LoadOptions {
   ompWait?: 'passive' | 'spin';
 }
 
-/** Time-major dims: T steps, B batch, I input features, H units. */
+/** Dims: T steps, B batch, I input features, H units. */
 export interface LstmDims {
   T: number;
   B: number;
   I: number;
   H: number;
+  /** x, y, dx, dy as [B,T,·] (as tfjs layers hold them) instead of the default [T,B,·]. */
+  batchMajor?: boolean;
 }
 
 export interface LstmGrads {
@@ -123,6 +125,15 @@ export function getThreads(): number {
   return loadNativeLstm().threads;
 }
 
+/**
+ * GFLOP/s of oneDNN's own n×n·n×n sgemm (median of `repeats` after a warm-up) on `threads` OpenMP
+ * threads: the ceiling an LSTM measurement is compared with, in the same process and under the
+ * same load. The addon's thread setting is unchanged afterwards.
+ */
+export function sgemmGflops(n = 1024, threads = getThreads(), repeats = 5): number {
+  return addonOrThrow().sgemmGflops(n, threads, repeats);
+}
+
 function checkDim(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`NativeLstmLayer: ${name} must be a positive integer, got ${v}`);
 }
@@ -138,9 +149,9 @@ export class NativeLstmLayer {
 
   constructor(dims: LstmDims) {
     for (const k of ['T', 'B', 'I', 'H'] as const) checkDim(k, dims[k]);
-    this.d = { T: dims.T, B: dims.B, I: dims.I, H: dims.H };
+    this.d = { T: dims.T, B: dims.B, I: dims.I, H: dims.H, ...(dims.batchMajor ? { batchMajor: true } : {}) };
     const addon = addonOrThrow();
-    this.raw = new addon.Layer(dims.T, dims.B, dims.I, dims.H);
+    this.raw = new addon.Layer(dims.T, dims.B, dims.I, dims.H, dims.batchMajor === true);
   }
 
   get dims(): Readonly<LstmDims> {

@@ -6,6 +6,8 @@ import { InputError } from '@piano-lstm/core';
 import { nativeLstmStatus } from '@piano-lstm/model';
 import {
   CEILING_N,
+  type BenchModel,
+  type StackBenchResult,
   TRAIN_BENCH_JOB_ENV,
   TRAIN_BENCH_RESULT_PREFIX,
   type TrainBenchConfig,
@@ -83,9 +85,11 @@ function vmHwmMb(pid: number): number {
  * Runs one job in a child process, so a configuration that aborts the wasm runtime (the stock
  * LSTM at batch 64 exhausts its 4 GiB heap) is recorded instead of ending the bench.
  */
-function runChild<R>(entry: string, job: TrainBenchJob, timeoutS: number): Promise<ChildOutcome<R>> {
+function runChild<R>(entry: string, job: TrainBenchJob, timeoutS: number, competitor = false): Promise<ChildOutcome<R>> {
   return new Promise((resolve) => {
     const t0 = Date.now();
+    // A busy process on one core, as on a shared machine (the OpenMP barriers' worst case).
+    const busy = competitor ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
     const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(entry)}).trainBenchChildMain().catch((e) => { console.error(e && e.stack || e); process.exit(1); })`], {
       env: { ...process.env, [TRAIN_BENCH_JOB_ENV]: JSON.stringify(job) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,6 +106,7 @@ function runChild<R>(entry: string, job: TrainBenchJob, timeoutS: number): Promi
       child.kill('SIGKILL');
     }, timeoutS * 1000);
     child.on('close', (code, signal) => {
+      busy?.kill('SIGKILL');
       clearInterval(poll);
       clearTimeout(timer);
       const wallS = (Date.now() - t0) / 1000;
@@ -133,6 +138,113 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** CPU model, cores and vector extensions (from /proc/cpuinfo where there is one). */
+export function describeCpu(): string {
+  let flags: string[] = [];
+  try {
+    const line = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    flags = line ? line[1].trim().split(/\s+/) : [];
+  } catch {
+    // not Linux: the model name from os.cpus() is all there is
+  }
+  const ext = flags.includes('avx512f') ? 'AVX-512' + (flags.includes('avx512_bf16') ? ' (+bf16)' : '') : flags.includes('avx2') ? 'AVX2 (no AVX-512)' : flags.length ? 'no AVX2' : 'vector extensions unknown';
+  return `${os.cpus()[0]?.model.trim() ?? 'unknown cpu'}, ${os.cpus().length} cores, ${ext}`;
+}
+
+const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+interface NativePlan {
+  model: BenchModel;
+  batch: number;
+  seqLength?: number;
+  threads: number[];
+  /** also the engine `auto` picks when it is not native (seed-repo: fused, for recurrent dropout) */
+  fused: boolean;
+}
+
+/** The rows comparing the native engine with oneDNN's own sgemm and with its LSTM stack alone. */
+function nativePlan(quick: boolean): NativePlan[] {
+  if (quick) return [{ model: 'embedding-quickstart', batch: 16, seqLength: 8, threads: [1], fused: false }];
+  return [
+    { model: 'seed-doc', batch: 64, threads: [1, 2], fused: false },
+    { model: 'seed-repo', batch: 128, threads: [1, 2], fused: true },
+    { model: 'embedding-quickstart', batch: 64, threads: [1, 2], fused: true },
+    { model: 'embedding-piano', batch: 64, threads: [1, 2], fused: true },
+  ];
+}
+
+const pct = (a: number, b: number) => round((100 * a) / b, 1);
+
+async function nativeRows(entry: string, quick: boolean, progress: (m: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const warmup = quick ? 1 : 2;
+  const repeats = quick ? 1 : 3;
+  const timeout = quick ? 600 : 1800;
+  for (const p of nativePlan(quick)) {
+    for (const threads of p.threads) {
+      progress(`${p.model} LSTM stack alone (native), batch ${p.batch}, ${threads} thread(s) …`);
+      const so = await runChild<StackBenchResult>(entry, { kind: 'stack', config: { model: p.model, batch: p.batch, seqLength: p.seqLength, threads, warmup, repeats } }, timeout);
+      const st = so.result;
+      rows.push({
+        name: `${p.model} LSTM stack alone (native)`,
+        batch: p.batch,
+        threads,
+        samples_per_s: st ? round(st.samplesPerS, 2) : null,
+        step_ms: st ? round(st.msPerBatch, 0) : null,
+        gflops: st ? round(st.gflops, 2) : null,
+        sgemm_gflops: st ? round(st.sgemmGflops, 2) : null,
+        pct_of_sgemm: st ? pct(st.gflops, st.sgemmGflops) : null,
+        rss_mb: round(so.peakRssMb, 0),
+        status: so.failure ? `aborted: ${so.failure}` : 'ok',
+      });
+      rows.push(await stepRow(entry, p, 'native', threads, st, { warmup, repeats, timeout }, progress));
+    }
+    if (p.fused) rows.push(await stepRow(entry, p, 'fused', 1, undefined, { warmup, repeats, timeout }, progress));
+  }
+  if (!quick) {
+    // The default thread setting with a busy process on one core (compare with the idle 1-thread row).
+    const p = nativePlan(false)[0];
+    rows.push(await stepRow(entry, p, 'native', undefined, undefined, { warmup, repeats, timeout, competitor: true }, progress));
+  }
+  return rows;
+}
+
+async function stepRow(
+  entry: string,
+  p: NativePlan,
+  impl: Impl,
+  threads: number | undefined,
+  stack: StackBenchResult | undefined,
+  o: { warmup: number; repeats: number; timeout: number; competitor?: boolean },
+  progress: (m: string) => void,
+): Promise<BenchRow> {
+  const what = `${p.model} whole step (${impl}${o.competitor ? ', default threads, busy process on one core' : ''})`;
+  progress(`${what}, batch ${p.batch}, ${threads ?? 'default'} thread(s) …`);
+  // seqLength 0: the recipe's window
+  const config: TrainBenchConfig = { impl, model: p.model, batch: p.batch, seqLength: p.seqLength ?? 0, vocab: 300, warmup: o.warmup, repeats: o.repeats, backend: 'wasm', workers: 1, ...(threads ? { threads } : {}) };
+  const c = await runChild<TrainBenchResult>(entry, { kind: 'train', config }, o.timeout, o.competitor);
+  const r = c.result;
+  const steady = r ? median(r.stepMs) : NaN;
+  return {
+    name: what + (r?.note ? ` — ${r.note}` : ''),
+    engine: r?.engine ?? null,
+    batch: p.batch,
+    threads: threads ?? 'default',
+    samples_per_s: r ? round(r.samplesPerS, 2) : null,
+    samples_per_cpu_s: r ? round(r.samplesPerCpuS, 2) : null,
+    step_ms: r ? round(steady, 0) : null,
+    first_step_ms: r ? round(r.firstStepMs, 0) : null,
+    first_vs_steady: r ? round(r.firstStepMs / steady, 2) : null,
+    gflops: r ? round(r.gflops, 2) : null,
+    sgemm_gflops: r?.sgemmGflops ? round(r.sgemmGflops, 2) : null,
+    pct_of_sgemm: r?.sgemmGflops ? pct(r.gflops, r.sgemmGflops) : null,
+    // the whole step against its own LSTM stack measured just before, same threads
+    pct_of_stack: r && stack ? pct(r.samplesPerS, stack.samplesPerS) : null,
+    rss_mb: round(c.peakRssMb, 0),
+    status: c.failure ? `aborted: ${c.failure}` : 'ok',
+  };
+}
+
 /**
  * `piano-lstm bench train`: training steps of the seed-doc model per LSTM implementation, batch
  * size, worker and thread count, each configuration in its own process on the wasm backend. Each
@@ -145,7 +257,9 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
   const p = plan(opts.quick === true);
   const progress = (msg: string) => process.stderr.write(`bench train: ${msg}\n`);
   const rows: BenchRow[] = [];
-  const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown cpu'}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`;
+  const cpu = describeCpu();
+  const loadBefore = loadavg();
+  progress(`${cpu}; load average before: ${loadBefore}`);
 
   const stock = new Map<number, TrainBenchResult>();
   const ceilings: number[] = [];
@@ -175,6 +289,9 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
       pct_of_matmul: r ? round((100 * r.gflopsPerCpuS) / r.matMulGflopsPerCpuS, 1) : null,
       vs_stock: r && base ? round(r.samplesPerS / base.samplesPerS, 2) : null,
       vs_stock_cpu: r && base ? round(r.samplesPerCpuS / base.samplesPerCpuS, 2) : null,
+      sgemm_gflops: r?.sgemmGflops ? round(r.sgemmGflops, 2) : null,
+      pct_of_sgemm: r?.sgemmGflops ? pct(r.gflops, r.sgemmGflops) : null,
+      first_step_ms: r ? round(r.firstStepMs, 0) : null,
       rss_mb: round(o.peakRssMb, 0),
       status: o.failure ? `aborted: ${o.failure}` : 'ok',
     });
@@ -192,6 +309,8 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
       status: 'ok',
     });
   }
+  if (nativeLstmStatus().available) rows.push(...(await nativeRows(entry, opts.quick === true, progress)));
+  const machine = `${cpu}, load average before ${loadBefore}, after ${loadavg()}`;
   progress(`done (${machine}; ${p.repeats} measured step(s) after ${p.warmup} warm-up, medians)`);
   // The table prints the machine once, in the progress line; JSON lines carry it on every row.
   if (opts.json) for (const r of rows) r.machine = machine;

@@ -244,19 +244,22 @@ export function lstmSequence(
     const save = args[4] as tf.GradSaveFunc;
     const mask = opts.dropout > 0 ? dropoutMask(B, I, opts.dropout, opts.seeds?.[0]) : null;
     const recurrentMask = opts.recurrentDropout > 0 ? dropoutMask(B, H, opts.recurrentDropout, opts.seeds?.[1]) : null;
-    const xT = tf.transpose(x, [1, 0, 2]) as tf.Tensor3D;
-    const xTm = mask ? (tf.mul(xT, mask) as tf.Tensor3D) : xT;
+    // A batch-major engine takes x as it is; the per-sequence mask then broadcasts over T as [B,1,I].
+    const bm = engine.batchMajor === true;
+    const seqMask = mask && bm ? tf.reshape(mask, [B, 1, I]) : mask;
+    const xT = bm ? x : (tf.transpose(x, [1, 0, 2]) as tf.Tensor3D);
+    const xTm = seqMask ? (tf.mul(xT, seqMask) as tf.Tensor3D) : xT;
     const inp: LstmSequenceInputs = { xTm, kernel, recurrentKernel, bias, recurrentMask };
     const { y, saved } = engine.forward(inp, opts.returnSequences, needGrad);
     // Masks are saved too: they are drawn here and backward must reuse them.
     save([xTm, mask ?? tf.zeros([0]), recurrentMask ?? tf.zeros([0]), ...saved]);
-    const value = opts.returnSequences ? tf.transpose(y, [1, 0, 2]) : y;
+    const value = opts.returnSequences && !bm ? tf.transpose(y, [1, 0, 2]) : y;
     const gradFunc = (dy: tf.Tensor, s: tf.Tensor[]) =>
       tf.tidy(() => {
         const [xTmS, maskS, rMaskS, ...engineSaved] = s;
-        const m = maskS.size > 0 ? (maskS as tf.Tensor2D) : null;
+        const m = maskS.size > 0 ? (bm ? tf.reshape(maskS, [B, 1, I]) : maskS) : null;
         const rm = rMaskS.size > 0 ? (rMaskS as tf.Tensor2D) : null;
-        const dyTm = opts.returnSequences ? tf.transpose(dy, [1, 0, 2]) : dy;
+        const dyTm = opts.returnSequences && !bm ? tf.transpose(dy, [1, 0, 2]) : dy;
         const g = engine.backward(
           dyTm,
           { xTm: xTmS as tf.Tensor3D, kernel, recurrentKernel, bias, recurrentMask: rm },
@@ -264,7 +267,7 @@ export function lstmSequence(
           opts.returnSequences,
         );
         const dxTm = m ? tf.mul(g.dxTm, m) : g.dxTm;
-        return [tf.transpose(dxTm, [1, 0, 2]), g.dKernel, g.dRecurrentKernel, g.dBias];
+        return [bm ? dxTm : tf.transpose(dxTm, [1, 0, 2]), g.dKernel, g.dRecurrentKernel, g.dBias];
       });
     return { value, gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

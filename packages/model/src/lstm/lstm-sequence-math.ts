@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
  * backend) and the oneDNN addon (`NativeLstmMath`).
  */
 export interface LstmSequenceInputs {
-  /** [T,B,I], already multiplied by the input dropout mask. */
+  /** [T,B,I] ([B,T,I] for a `batchMajor` engine), already multiplied by the input dropout mask. */
   xTm: tf.Tensor3D;
   kernel: tf.Tensor2D;
   recurrentKernel: tf.Tensor2D;
@@ -17,13 +17,14 @@ export interface LstmSequenceInputs {
 }
 
 export interface LstmForwardResult {
-  /** [T,B,H] when returnSequences, else the last state [B,H]. */
+  /** [T,B,H] ([B,T,H] if `batchMajor`) when returnSequences, else the last state [B,H]. */
   y: tf.Tensor;
   /** What backward needs; empty when no gradient is being recorded. */
   saved: tf.Tensor[];
 }
 
 export interface LstmGradients {
+  /** In the layout of `xTm`. */
   dxTm: tf.Tensor3D;
   dKernel: tf.Tensor2D;
   dRecurrentKernel: tf.Tensor2D;
@@ -34,8 +35,10 @@ export interface LstmSequenceMath {
   /** The registered engine this math belongs to (`fused`, `native`). */
   readonly name: string;
   readonly supportsRecurrentDropout: boolean;
+  /** Takes and returns sequences batch-major ([B,T,·], the layer's own layout): no transposes. */
+  readonly batchMajor?: boolean;
   forward(inp: LstmSequenceInputs, returnSequences: boolean, needGrad: boolean): LstmForwardResult;
-  /** dy is [T,B,H] (returnSequences) or [B,H]. */
+  /** dy is [T,B,H] ([B,T,H] if `batchMajor`) when returnSequences, else [B,H]. */
   backward(dy: tf.Tensor, inp: LstmSequenceInputs, saved: tf.Tensor[], returnSequences: boolean): LstmGradients;
   dispose?(): void;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { LstmSequenceMath, LstmForwardResult, LstmGradients, LstmSequenceInputs } from './lstm-sequence-math';
+import { defaultNativeThreads } from './native-threads';
 
 /**
  * The parts of `@piano-lstm/native-lstm` used here. The addon is optional (it needs libdnnl and a
@@ -10,6 +11,7 @@ interface NativeDims {
   B: number;
   I: number;
   H: number;
+  batchMajor?: boolean;
 }
 export interface NativeLayer {
   readonly dims: Readonly<NativeDims>;
@@ -32,6 +34,8 @@ export interface NativeLayer {
 interface NativeModule {
   loadNativeLstm(): { available: boolean; reason?: string; version?: string; threads: number };
   setThreads(n: number): void;
+  sgemmGflops(n: number, threads: number, repeats?: number): number;
+  benchNativeLstm(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number };
   NativeLstmLayer: new (dims: NativeDims) => NativeLayer;
 }
 
@@ -62,33 +66,106 @@ export function newNativeLayer(dims: NativeDims): NativeLayer {
   return new l.mod.NativeLstmLayer(dims);
 }
 
+/** Whether the process-wide thread count was chosen (by setNativeThreads or the default). */
+let threadsChosen = false;
+
 /**
- * OpenMP threads of the addon (process-wide). One thread is the safe choice on a shared machine:
- * with two, every competing process stalls oneDNN's barriers and steps get several times slower.
+ * OpenMP threads of the addon (process-wide); overrides the default (one per core idle when the
+ * first native layer is created, see native-threads.ts).
  */
 export function setNativeThreads(n: number): void {
   const l = loadModule();
   if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
   l.mod.setThreads(n);
+  threadsChosen = true;
+}
+
+/** The thread count in effect for the native engine, choosing the default on first use. */
+export function nativeThreads(): number {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  if (!threadsChosen) {
+    const n = defaultNativeThreads();
+    if (n !== undefined) l.mod.setThreads(n);
+    threadsChosen = true;
+  }
+  return l.mod.loadNativeLstm().threads;
+}
+
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+export interface NativeStackBenchOptions {
+  T: number;
+  B: number;
+  I: number;
+  H: number[];
+  threads: number;
+  warmup: number;
+  repeats: number;
+}
+
+/** Forward+backward of an LSTM stack alone on the addon, buffers reused (its `benchNativeLstm`). */
+export function benchNativeStack(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number } {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  return l.mod.benchNativeLstm(opts);
+}
+
+/** oneDNN's own n³ sgemm GFLOP/s on `threads` threads (the bench's same-process ceiling). */
+export function nativeSgemmGflops(n: number, threads: number): number {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  return l.mod.sgemmGflops(n, threads);
+}
+
+/**
+ * Runs `call` with the values of `inputs` and writable arrays for outputs of `shapes`, and returns
+ * those outputs as tensors. On wasm the arrays are views on the tensors' heap memory (taken after
+ * every allocation of the call; `call` must not allocate tensors: a heap growth detaches them), so
+ * the addon copies straight in and out and a step makes no JS copies and no garbage. Elsewhere
+ * inputs go through dataSync and outputs are fresh arrays (the cpu backend keeps the array it is
+ * given, so none is reused).
+ */
+function withTensorMemory(inputs: tf.Tensor[], shapes: number[][], call: (ins: Float32Array[], outs: Float32Array[]) => void): tf.Tensor[] {
+  if (tf.getBackend() === 'wasm') {
+    const heap = tf.backend() as unknown as WasmHeap;
+    const infos = shapes.map((sh) => heap.makeOutput(sh, 'float32'));
+    const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
+    call(inputs.map(view), infos.map(view));
+    return infos.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+  }
+  const outs = shapes.map((sh) => new Float32Array(tf.util.sizeFromShape(sh)));
+  call(
+    inputs.map((t) => t.dataSync() as Float32Array),
+    outs,
+  );
+  return outs.map((o, i) => tf.tensor(o, shapes[i]));
 }
 
 /**
  * LSTM forward/backward on the oneDNN addon. The addon keeps the forward's workspace for the
  * backward, so each layer owns one engine; a backward that does not follow its own forward (the
  * layer was called again in between) recomputes the forward first. No recurrent dropout: oneDNN's
- * cell has no hook for a mask on h.
+ * cell has no hook for a mask on h. Nothing is allocated per step beyond the result tensors.
  */
 export class NativeLstmMath implements LstmSequenceMath {
   readonly name = 'native' as const;
   readonly supportsRecurrentDropout = false;
+  /** oneDNN reads and writes [B,T,·] itself (ntc), so the layer's transposes vanish. */
+  readonly batchMajor = true;
   private layer: NativeLayer | undefined;
   private lastForward = 0;
   private forwards = 0;
-  private yBuf: Float32Array | undefined;
+  /** [B,T,H] gradient of a last-step-only layer: zero but for the last step (kept zero between calls). */
+  private dyFull: Float32Array | undefined;
 
   constructor() {
     const l = loadModule();
     if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason} (use lstm: fused or auto)`);
+    nativeThreads();
   }
 
   private layerFor(T: number, B: number, I: number, H: number): NativeLayer {
@@ -97,59 +174,54 @@ export class NativeLstmMath implements LstmSequenceMath {
       this.layer.resize({ T, B });
     } else {
       this.layer?.dispose();
-      this.layer = newNativeLayer({ T, B, I, H });
-      this.yBuf = undefined;
+      this.layer = newNativeLayer({ T, B, I, H, batchMajor: true });
     }
     return this.layer;
   }
 
   private run(inp: LstmSequenceInputs, training: boolean): tf.Tensor3D {
-    const [T, B, I] = inp.xTm.shape;
+    const [B, T, I] = inp.xTm.shape;
     const H = inp.recurrentKernel.shape[0];
     const layer = this.layerFor(T, B, I, H);
-    if (this.yBuf?.length !== T * B * H) this.yBuf = new Float32Array(T * B * H);
-    // dataSync copies out of the backend's memory, so the addon never sees a view that a wasm heap
-    // growth could detach mid-call.
-    layer.forward(
-      inp.xTm.dataSync() as Float32Array,
-      inp.kernel.dataSync() as Float32Array,
-      inp.recurrentKernel.dataSync() as Float32Array,
-      inp.bias.dataSync() as Float32Array,
-      { training, out: this.yBuf },
+    const [y] = withTensorMemory([inp.xTm, inp.kernel, inp.recurrentKernel, inp.bias], [[B, T, H]], ([x, k, rk, b], [out]) =>
+      layer.forward(x, k, rk, b, { training, out }),
     );
     if (training) this.lastForward = ++this.forwards;
-    return tf.tensor3d(this.yBuf, [T, B, H]);
+    return y as tf.Tensor3D;
   }
 
   forward(inp: LstmSequenceInputs, returnSequences: boolean, needGrad: boolean): LstmForwardResult {
     if (inp.recurrentMask) throw new Error("lstm 'native' does not support recurrentDropout (use lstm: fused)");
     return tf.tidy(() => {
       const ys = this.run(inp, needGrad);
-      const [T, B, H] = ys.shape;
-      const y = returnSequences ? ys : tf.reshape(tf.slice(ys, [T - 1, 0, 0], [1, B, H]), [B, H]);
+      const [B, T, H] = ys.shape;
+      const y = returnSequences ? ys : tf.reshape(tf.slice(ys, [0, T - 1, 0], [B, 1, H]), [B, H]);
       return { y, saved: needGrad ? [tf.scalar(this.lastForward, 'int32')] : [] };
     });
   }
 
   backward(dy: tf.Tensor, inp: LstmSequenceInputs, saved: tf.Tensor[], returnSequences: boolean): LstmGradients {
-    const [T, B, I] = inp.xTm.shape;
+    const [B, T, I] = inp.xTm.shape;
     const H = inp.recurrentKernel.shape[0];
     const token = saved[0].dataSync()[0];
     if (token !== this.lastForward || !this.layer) tf.dispose(this.run(inp, true));
-    let dyFull: Float32Array;
-    if (returnSequences) {
-      dyFull = dy.dataSync() as Float32Array;
-    } else {
-      // oneDNN has no last-step-only mode: the gradient is zero for every other step.
-      dyFull = new Float32Array(T * B * H);
-      dyFull.set(dy.dataSync() as Float32Array, (T - 1) * B * H);
-    }
-    const g = this.layer!.backward(dyFull);
+    // oneDNN has no last-step-only mode: the gradient is zero for every other step (only the last
+    // step of each sequence is ever written, so the rest stays zero between calls).
+    if (!returnSequences && this.dyFull?.length !== T * B * H) this.dyFull = new Float32Array(T * B * H);
+    const shapes = [[B, T, I], [I, 4 * H], [H, 4 * H], [4 * H]];
+    const [dx, dKernel, dRecurrentKernel, dBias] = withTensorMemory([dy], shapes, ([dyv], [dx, dKernel, dRecurrentKernel, dBias]) => {
+      let dyFull = dyv;
+      if (!returnSequences) {
+        dyFull = this.dyFull!;
+        for (let b = 0; b < B; b++) dyFull.set(dyv.subarray(b * H, (b + 1) * H), (b * T + T - 1) * H);
+      }
+      this.layer!.backward(dyFull, { out: { dx, dKernel, dRecurrentKernel, dBias } });
+    });
     return {
-      dxTm: tf.tensor3d(g.dx, [T, B, I]),
-      dKernel: tf.tensor2d(g.dKernel, [I, 4 * H]),
-      dRecurrentKernel: tf.tensor2d(g.dRecurrentKernel, [H, 4 * H]),
-      dBias: tf.tensor1d(g.dBias),
+      dxTm: dx as tf.Tensor3D,
+      dKernel: dKernel as tf.Tensor2D,
+      dRecurrentKernel: dRecurrentKernel as tf.Tensor2D,
+      dBias: dBias as tf.Tensor1D,
     };
   }
 

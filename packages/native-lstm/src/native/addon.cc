@@ -1,4 +1,5 @@
-// N-API addon: one f32 LSTM layer (time-major) on oneDNN 2.x primitives.
+// N-API addon: one f32 LSTM layer (time-major, or batch-major with Layer(T, B, I, H, true)) on
+// oneDNN 2.x primitives.
 //
 // Layouts (all byte-identical to the Keras / tfjs LSTM weights, gate order i, f, c~, o):
 //   x        [T,B,I]  -> tnc            kernel          [I,4H] -> ldigo [1,1,I,4,H]
@@ -31,7 +32,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <csignal>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <string>
+#include <vector>
 
 using namespace dnnl;
 using tag = memory::format_tag;
@@ -60,7 +65,45 @@ void zeroMem(const memory &m) {
   std::memset(m.get_data_handle(), 0, m.get_desc().get_size());
 }
 
+// oneDNN 2.6's JIT kernels (and the OpenMP threads running them) must not be interrupted by a
+// signal handler: a handler (Node's for SIGINT / SIGPROF of --cpu-prof, any process.on(signal))
+// running on their stack corrupts the heap ("corrupted size vs. prev_size", reproduced by
+// sending SIGUSR2 in a loop during forward/backward). Asynchronous signals are blocked on the
+// executing thread while oneDNN runs and delivered when it returns (Ctrl-C still lands within the
+// call); OpenMP workers created meanwhile inherit the blocked mask, so they never take one.
+class SignalShield {
+ public:
+  SignalShield() {
+    sigset_t all;
+    sigfillset(&all);
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) sigdelset(&all, s);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+  }
+  ~SignalShield() { pthread_sigmask(SIG_SETMASK, &saved, nullptr); }
+  SignalShield(const SignalShield &) = delete;
+  SignalShield &operator=(const SignalShield &) = delete;
+
+ private:
+  sigset_t saved;
+};
+
 float *ptr(const memory &m) { return static_cast<float *>(m.get_data_handle()); }
+
+// Workspaces, activations and their gradients are hundreds of MB: on 4 KiB pages their first touch
+// costs ~150k page faults per run (most of a first step's extra second) and the TLB misses stay.
+// Buffers of 2 MiB and more are 2 MiB aligned and advised onto transparent huge pages (a no-op
+// where THP is off).
+constexpr size_t kHuge = size_t(1) << 21;
+
+void *bigAlloc(size_t bytes, size_t *allocated) {
+  const size_t align = bytes >= kHuge ? kHuge : 64;
+  const size_t sz = (bytes + align - 1) / align * align;
+  void *p = std::aligned_alloc(align, sz);
+  if (!p) throw std::bad_alloc();
+  if (align == kHuge) madvise(p, sz, MADV_HUGEPAGE);
+  if (allocated) *allocated = sz;
+  return p;
+}
 
 primitive_attr userScratchpad() {
   primitive_attr attr;
@@ -79,9 +122,8 @@ struct ScratchBuf {
   // grows when needed; returns true when the buffer moved (old wrappers are then stale)
   bool reserve(size_t need) {
     if (need <= n) return false;
-    size_t sz = (need + 63) / 64 * 64;
-    void *q = std::aligned_alloc(64, sz);
-    if (!q) throw std::bad_alloc();
+    size_t sz = 0;
+    void *q = bigAlloc(need, &sz);
     std::free(p);
     p = q;
     n = sz;
@@ -154,7 +196,12 @@ class LstmCore {
  public:
   int64_t T, B, I, H;
 
-  LstmCore(int64_t T_, int64_t B_, int64_t I_, int64_t H_) : T(T_), B(B_), I(I_), H(H_), strm(cpuEngine()) {
+  // batchMajor: x, y, dx, dy are [B,T,·] (oneDNN's ntc) instead of [T,B,·] (tnc), so a batch-major
+  // caller (tfjs layers) needs no transposes.
+  const bool batchMajor;
+
+  LstmCore(int64_t T_, int64_t B_, int64_t I_, int64_t H_, bool batchMajor_)
+      : T(T_), B(B_), I(I_), H(H_), batchMajor(batchMajor_), strm(cpuEngine()) {
     auto &eng = cpuEngine();
     wlUser = memory({{1, 1, I, 4, H}, dt::f32, tag::ldigo}, eng);
     wiUser = memory({{1, 1, H, 4, H}, dt::f32, tag::ldigo}, eng);
@@ -199,6 +246,7 @@ class LstmCore {
   // x must already be in xMem. Output stays in yMem.
   void computeForward(bool training) {
     std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
     int threads = g_threads.load();
     applyThreads(threads);
     double t0 = nowMs();
@@ -243,6 +291,7 @@ class LstmCore {
     if (!haveTrainingForward) throw std::runtime_error("backward() needs a preceding forward({ training: true }) with the same dims");
     if (trainedGen != wGen) throw std::runtime_error("weights changed between forward() and backward()");
     std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
     applyThreads(builtThreads);  // same thread count the primitives were created with
     double t0 = nowMs();
     memory wl = bwdWl.get(bwdPd.weights_layer_desc(), wlUser, wGen, strm);
@@ -304,6 +353,7 @@ class LstmCore {
 
   void computeStep(StepPrim &sp) {
     std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
     applyThreads(sp.threads);
     memory wl = sp.wl.get(sp.pd.weights_layer_desc(), wlUser, wGen, strm);
     memory wi = sp.wi.get(sp.pd.weights_iter_desc(), wiUser, wGen, strm);
@@ -373,22 +423,23 @@ class LstmCore {
 
   memory::desc wlAny() const { return memory::desc({1, 1, I, 4, H}, dt::f32, tag::any); }
   memory::desc wiAny() const { return memory::desc({1, 1, H, 4, H}, dt::f32, tag::any); }
-  memory::desc srcMd() const { return memory::desc({T, B, I}, dt::f32, tag::tnc); }
-  memory::desc dstMd() const { return memory::desc({T, B, H}, dt::f32, tag::tnc); }
+  tag seqTag() const { return batchMajor ? tag::ntc : tag::tnc; }
+  memory::desc srcMd() const { return memory::desc({T, B, I}, dt::f32, seqTag()); }
+  memory::desc dstMd() const { return memory::desc({T, B, H}, dt::f32, seqTag()); }
   memory::desc iterMd() const { return memory::desc({1, 1, B, H}, dt::f32, tag::ldnc); }
 
   void allocData() {
     auto &eng = cpuEngine();
-    xMem = memory(srcMd(), eng);
-    yMem = memory(dstMd(), eng);
+    allocBig(xMem, srcMd());
+    allocBig(yMem, dstMd());
     // explicit zero initial state (oneDNN 2.6.3 gets dW_iter wrong without it)
     h0 = memory(iterMd(), eng);
     c0 = memory(iterMd(), eng);
     zeroMem(h0);
     zeroMem(c0);
     // backward buffers are allocated lazily with the training primitives
-    dyMem = memory();
-    dxMem = memory();
+    releaseBig(dyMem);
+    releaseBig(dxMem);
     dh0 = memory();
     dc0 = memory();
     haveTrainingForward = false;
@@ -401,16 +452,29 @@ class LstmCore {
     fwdPd = lstm_forward::primitive_desc();
     bwdPd = lstm_backward::primitive_desc();
     infPd = lstm_forward::primitive_desc();
-    ws = memory();
-    dwlPrim = dwiPrim = dbPrim = memory();
-    dwlUser = dwiUser = dbUser = memory();
+    for (auto *m : {&ws, &dwlPrim, &dwiPrim, &dbPrim, &dwlUser, &dwiUser, &dbUser}) releaseBig(*m);
     for (auto *c : {&fwdWl, &fwdWi, &bwdWl, &bwdWi, &infWl, &infWi}) c->reset();
     builtThreads = infThreads = -1;
     haveTrainingForward = false;
   }
 
-  static void keepOrAlloc(memory &m, const memory::desc &want) {
-    if (!m || !(m.get_desc() == want)) m = memory(want, cpuEngine());
+  // Big buffers this layer owns (see bigAlloc), keyed by the memory object using them.
+  std::map<const memory *, std::unique_ptr<void, decltype(&std::free)>> owned;
+
+  void allocBig(memory &m, const memory::desc &d) {
+    void *p = bigAlloc(d.get_size(), nullptr);
+    owned.erase(&m);
+    owned.emplace(&m, std::unique_ptr<void, decltype(&std::free)>(p, &std::free));
+    m = memory(d, cpuEngine(), p);
+  }
+
+  void releaseBig(memory &m) {
+    m = memory();
+    owned.erase(&m);
+  }
+
+  void keepOrAlloc(memory &m, const memory::desc &want) {
+    if (!m || !(m.get_desc() == want)) allocBig(m, want);
   }
 
   void buildTraining(int threads) {
@@ -433,11 +497,13 @@ class LstmCore {
     keepOrAlloc(dwlPrim, bwdPd.diff_weights_layer_desc());
     keepOrAlloc(dwiPrim, bwdPd.diff_weights_iter_desc());
     keepOrAlloc(dbPrim, bwdPd.diff_bias_desc());
-    auto userOr = [](memory &u, const memory &prim, const memory::desc &userMd) {
-      if (prim.get_desc() == userMd)
+    auto userOr = [this](memory &u, const memory &prim, const memory::desc &userMd) {
+      if (prim.get_desc() == userMd) {
+        releaseBig(u);
         u = prim;
-      else
+      } else {
         keepOrAlloc(u, userMd);
+      }
     };
     userOr(dwlUser, dwlPrim, wlUser.get_desc());
     userOr(dwiUser, dwiPrim, wiUser.get_desc());
@@ -503,7 +569,7 @@ class Layer : public Napi::ObjectWrap<Layer> {
       if (d[i] < 1) throw Napi::RangeError::New(env, "Layer(T, B, I, H): all dims must be >= 1");
     }
     try {
-      core = std::make_unique<LstmCore>(d[0], d[1], d[2], d[3]);
+      core = std::make_unique<LstmCore>(d[0], d[1], d[2], d[3], info[4].ToBoolean().Value());
     } catch (const dnnl::error &e) {
       throw Napi::Error::New(env, std::string("oneDNN: ") + e.what());
     }
@@ -780,6 +846,47 @@ Napi::Value SetThreads(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// sgemmGflops(n, threads, repeats) -> GFLOP/s of oneDNN's own n×n·n×n sgemm (median of `repeats`
+// after one warm-up) at that OpenMP thread count: the ceiling an LSTM row is compared with, in the
+// same process and under the same load.
+Napi::Value SgemmGflops(const Napi::CallbackInfo &info) {
+  auto env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "sgemmGflops(n, threads, repeats?): numbers expected");
+  const int64_t n = info[0].As<Napi::Number>().Int64Value();
+  const int threads = info[1].As<Napi::Number>().Int32Value();
+  const int repeats = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 5;
+  if (n < 1 || n > 8192) throw Napi::RangeError::New(env, "sgemmGflops(n): n must be in 1..8192");
+  if (threads < 1 || threads > 1024) throw Napi::RangeError::New(env, "sgemmGflops(threads): must be in 1..1024");
+  if (repeats < 1 || repeats > 1000) throw Napi::RangeError::New(env, "sgemmGflops(repeats): must be in 1..1000");
+  const size_t len = size_t(n * n);
+  std::unique_ptr<float, decltype(&std::free)> a(static_cast<float *>(bigAlloc(len * 4, nullptr)), &std::free),
+      b(static_cast<float *>(bigAlloc(len * 4, nullptr)), &std::free), c(static_cast<float *>(bigAlloc(len * 4, nullptr)), &std::free);
+  for (size_t i = 0; i < len; ++i) {
+    a.get()[i] = float((i * 7919) % 1000) / 1000.f - 0.5f;
+    b.get()[i] = float((i * 104729) % 1000) / 1000.f - 0.5f;
+  }
+  std::vector<double> ms;
+  {
+    std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
+    omp_set_num_threads(threads);
+    for (int r = 0; r <= repeats; ++r) {
+      double t0 = nowMs();
+      dnnl_status_t st = dnnl_sgemm('N', 'N', n, n, n, 1.f, a.get(), n, b.get(), n, 0.f, c.get(), n);
+      if (st != dnnl_success) {
+        applyThreads(g_threads.load());
+        throw Napi::Error::New(env, "oneDNN: dnnl_sgemm failed (status " + std::to_string(int(st)) + ")");
+      }
+      if (r > 0) ms.push_back(nowMs() - t0);
+    }
+    applyThreads(g_threads.load());
+  }
+  std::sort(ms.begin(), ms.end());
+  double med = ms[ms.size() / 2];
+  if (ms.size() % 2 == 0) med = (ms[ms.size() / 2 - 1] + med) / 2;
+  return Napi::Number::New(env, 2.0 * double(n) * double(n) * double(n) / (med / 1000.0) / 1e9);
+}
+
 Napi::Value SharedScratchpadBytes(const Napi::CallbackInfo &info) {
   std::lock_guard<std::mutex> lock(g_execMutex);
   return Napi::Number::New(info.Env(), double(g_scratch.n));
@@ -810,6 +917,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
   exports.Set("sharedScratchpadBytes", Napi::Function::New(env, SharedScratchpadBytes));
   return exports;
 }

@@ -1,4 +1,6 @@
-import { benchTrainStep, lstmTrainFlopsPerSample, SEED_DOC_LSTMS } from './train-step-bench';
+import { nativeLstmStatus } from '../native-lstm-math';
+import { BENCH_MODELS, benchModelShape } from './bench-models';
+import { benchStack, benchTrainStep, lstmTrainFlopsPerSample, SEED_DOC_LSTMS } from './train-step-bench';
 
 describe('train-step bench', () => {
   it.each([
@@ -16,5 +18,34 @@ describe('train-step bench', () => {
     for (const v of [r.samplesPerS, r.samplesPerCpuS, r.gflops, r.matMulGflops, r.matMulGflopsPerCpuS, r.loss]) {
       expect(Number.isFinite(v) && v > 0).toBe(true);
     }
+  }, 60000);
+});
+
+describe('train-step bench on the recipes (model builders, trainer step)', () => {
+  it.each(BENCH_MODELS.map((m) => [m]))('%s: one fused step at tiny sizes, FLOPs from the recipe shape', async (model) => {
+    const r = await benchTrainStep({ impl: 'fused', model, batch: 2, seqLength: 3, vocab: 7, warmup: 0, repeats: 1, backend: 'wasm' });
+    const shape = benchModelShape(model, 'fused', 3);
+    expect(r.engine).toBe('fused');
+    expect(r.lstmFlopsPerSample).toBe(lstmTrainFlopsPerSample(shape.inputDim, shape.units, 3));
+    expect(Number.isFinite(r.loss) && r.loss > 0).toBe(true);
+    expect(r.firstStepMs).toBeGreaterThan(0);
+    expect(r.sgemmGflops).toBeUndefined();
+  }, 60000);
+
+  it('seed-repo keeps its recurrent dropout except on native, and says so', () => {
+    expect(benchModelShape('seed-repo', 'fused').options.recurrentDropout).toBe(0.3);
+    const n = benchModelShape('seed-repo', 'native');
+    expect(n.options.recurrentDropout).toBe(0);
+    expect(n.note).toMatch(/recurrentDropout 0/);
+    expect(benchModelShape('embedding-piano', 'native')).toMatchObject({ inputDim: 64, units: [512, 512], seqLength: 64 });
+  });
+
+  (nativeLstmStatus().available ? it : it.skip)('native: whole step and stack alone report the same-process sgemm ceiling', async () => {
+    const r = await benchTrainStep({ impl: 'native', model: 'embedding-quickstart', batch: 4, seqLength: 4, vocab: 7, warmup: 0, repeats: 1, backend: 'wasm', threads: 1 });
+    expect(r.engine).toBe('native');
+    expect(r.sgemmGflops).toBeGreaterThan(0);
+    const s = benchStack({ model: 'embedding-quickstart', batch: 4, seqLength: 4, threads: 1, warmup: 0, repeats: 1 });
+    expect(s.sgemmGflops).toBeGreaterThan(0);
+    expect(s.samplesPerS).toBeGreaterThan(0);
   }, 60000);
 });

@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createLstmLayer } from '../create-lstm-layer';
 import { registerFastWasmKernels } from '../fast-wasm-kernels';
-import { setNativeThreads } from '../native-lstm-math';
+import { FusedLSTM } from '../fused-lstm';
+import { benchNativeStack, nativeSgemmGflops, setNativeThreads } from '../native-lstm-math';
 import { DataParallelGradients } from '../parallel/data-parallel';
+import { benchBatch, benchModelShape, buildBenchModel, trainerStep, type BenchModel } from './bench-models';
 
 /**
  * Training-step measurements of the seed-doc model (the Classical Piano Composer network:
@@ -25,6 +27,12 @@ export interface TrainBenchConfig {
   workers?: number;
   /** OpenMP threads of the native engine (process-wide; ignored by the others). */
   threads?: number;
+  /**
+   * The network (see bench-models.ts). Absent: the hand-built seed-doc model stepped with
+   * trainOnBatch (the historical rows; the only way to run `layers-stock`). Present: the model
+   * from the model builder, stepped as the trainer steps it.
+   */
+  model?: BenchModel;
 }
 
 export interface TrainBenchResult {
@@ -50,6 +58,16 @@ export interface TrainBenchResult {
   /** Peak resident set size of this process. */
   rssMb: number;
   loss: number;
+  /** Wall ms of the first step (before warm-up), to compare with the steady median. */
+  firstStepMs: number;
+  /** LSTM training FLOPs per sample of this network (lstmTrainFlopsPerSample). */
+  lstmFlopsPerSample: number;
+  /** native: oneDNN's own sgemm 1024³ GFLOP/s at the row's threads, measured between the steps (median). */
+  sgemmGflops?: number;
+  /** The LSTM engine the layers ran on (what `auto` picked, for a row that asks for it). */
+  engine: string;
+  /** What the row changed from the recipe, if anything. */
+  note?: string;
 }
 
 export const SEED_DOC_LSTMS = [256, 512, 256] as const;
@@ -108,19 +126,57 @@ async function initBackend(backend: string, fastKernels: boolean): Promise<void>
   await tf.ready();
 }
 
+interface Stepper {
+  model: tf.LayersModel;
+  step(): Promise<number>;
+  flops: number;
+  note?: string;
+  dispose(): Promise<void>;
+}
+
+async function stepper(cfg: TrainBenchConfig): Promise<Stepper> {
+  const shape = cfg.model ? benchModelShape(cfg.model, cfg.impl, cfg.seqLength) : undefined;
+  const model = cfg.model ? await buildBenchModel(cfg.model, cfg.impl, shape!, cfg.vocab) : seedDocModel(cfg.impl, cfg.seqLength, cfg.vocab);
+  const { x, y } = shape
+    ? benchBatch(shape, cfg.batch, cfg.vocab)
+    : { x: tf.randomUniform([cfg.batch, cfg.seqLength, 1], 0, 1, 'float32', 1), y: tf.oneHot(tf.randomUniform([cfg.batch], 0, cfg.vocab, 'int32', 2), cfg.vocab) };
+  const workers = cfg.workers ?? 1;
+  const dp = workers > 1 ? await DataParallelGradients.create(model, { workers, backend: cfg.backend }) : null;
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return {
+    model,
+    flops: shape ? lstmTrainFlopsPerSample(shape.inputDim, shape.units, shape.seqLength) : lstmTrainFlopsPerSample(1, SEED_DOC_LSTMS, cfg.seqLength),
+    note: shape?.note,
+    step: async () => {
+      if (dp) return dp.trainStep(x, y);
+      return shape ? trainerStep(model, vars, x, y) : ((await model.trainOnBatch(x, y)) as number);
+    },
+    dispose: async () => {
+      await dp?.dispose();
+      tf.dispose([x, y]);
+      model.dispose();
+    },
+  };
+}
+
+function engineOf(model: tf.LayersModel): string {
+  const names = new Set(model.layers.map((l) => (l instanceof FusedLSTM ? l.engineName : /lstm/i.test(l.getClassName()) ? 'layers' : '')).filter(Boolean));
+  return [...names].join('+') || 'none';
+}
+
 export async function benchTrainStep(cfg: TrainBenchConfig): Promise<TrainBenchResult> {
   await initBackend(cfg.backend, cfg.impl !== 'layers-stock');
   if (cfg.impl === 'native' && cfg.threads) setNativeThreads(cfg.threads);
-  const model = seedDocModel(cfg.impl, cfg.seqLength, cfg.vocab);
-  const x = tf.randomUniform([cfg.batch, cfg.seqLength, 1], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform([cfg.batch], 0, cfg.vocab, 'int32', 2), cfg.vocab);
-  const workers = cfg.workers ?? 1;
-  const dp = workers > 1 ? await DataParallelGradients.create(model, { workers, backend: cfg.backend }) : null;
+  const s = await stepper(cfg);
+  const engine = engineOf(s.model);
+  const native = engine.includes('native');
   let loss = NaN;
+  let firstStepMs = NaN;
   const stepMs: number[] = [];
   const cpuMs: number[] = [];
   const matMul: { wallMs: number; cpuMs: number }[] = [];
-  // The ceiling is measured in the same process, between the steps: on a shared machine the load
+  const sgemm: number[] = [];
+  // The ceilings are measured in the same process, between the steps: on a shared machine the load
   // changes from minute to minute, and a ratio is only meaningful under the same conditions.
   const a = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 3);
   const b = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 4);
@@ -129,39 +185,60 @@ export async function benchTrainStep(cfg: TrainBenchConfig): Promise<TrainBenchR
     for (let i = 0; i < cfg.warmup + cfg.repeats; i++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      loss = dp ? await dp.trainStep(x, y) : ((await model.trainOnBatch(x, y)) as number);
+      loss = await s.step();
       const t1 = performance.now();
       const c1 = process.cpuUsage(c0);
+      if (i === 0) firstStepMs = t1 - t0;
       if (i >= cfg.warmup) {
         stepMs.push(t1 - t0);
         cpuMs.push((c1.user + c1.system) / 1000);
         matMul.push(timeMatMul(a, b), timeMatMul(a, b));
+        if (native) sgemm.push(nativeSgemmGflops(CEILING_N, cfg.threads ?? 1));
       }
     }
   } finally {
-    await dp?.dispose();
-    tf.dispose([x, y, a, b]);
-    model.dispose();
+    tf.dispose([a, b]);
+    await s.dispose();
   }
-  const samplesPerS = (cfg.batch * 1000) / median(stepMs);
-  const samplesPerCpuS = (cfg.batch * 1000) / median(cpuMs);
-  const flops = lstmTrainFlopsPerSample(1, SEED_DOC_LSTMS, cfg.seqLength);
+  return summarize(cfg, { stepMs, cpuMs, matMul, sgemm, loss, firstStepMs, flops: s.flops, engine, note: s.note });
+}
+
+interface Measured {
+  stepMs: number[];
+  cpuMs: number[];
+  matMul: { wallMs: number; cpuMs: number }[];
+  sgemm: number[];
+  loss: number;
+  firstStepMs: number;
+  flops: number;
+  engine: string;
+  note?: string;
+}
+
+function summarize(cfg: TrainBenchConfig, m: Measured): TrainBenchResult {
+  const samplesPerS = (cfg.batch * 1000) / median(m.stepMs);
+  const samplesPerCpuS = (cfg.batch * 1000) / median(m.cpuMs);
   const matMulFlops = 2 * CEILING_N ** 3;
   return {
     impl: cfg.impl,
     backend: tf.getBackend(),
     batch: cfg.batch,
-    workers,
-    stepMs,
-    cpuMs,
+    workers: cfg.workers ?? 1,
+    stepMs: m.stepMs,
+    cpuMs: m.cpuMs,
     samplesPerS,
     samplesPerCpuS,
-    gflops: (samplesPerS * flops) / 1e9,
-    gflopsPerCpuS: (samplesPerCpuS * flops) / 1e9,
-    matMulGflops: matMulFlops / (median(matMul.map((m) => m.wallMs)) / 1000) / 1e9,
-    matMulGflopsPerCpuS: matMulFlops / (median(matMul.map((m) => m.cpuMs)) / 1000) / 1e9,
+    gflops: (samplesPerS * m.flops) / 1e9,
+    gflopsPerCpuS: (samplesPerCpuS * m.flops) / 1e9,
+    matMulGflops: matMulFlops / (median(m.matMul.map((x) => x.wallMs)) / 1000) / 1e9,
+    matMulGflopsPerCpuS: matMulFlops / (median(m.matMul.map((x) => x.cpuMs)) / 1000) / 1e9,
     rssMb: process.resourceUsage().maxRSS / 1024,
-    loss,
+    loss: m.loss,
+    firstStepMs: m.firstStepMs,
+    lstmFlopsPerSample: m.flops,
+    ...(m.sgemm.length ? { sgemmGflops: median(m.sgemm) } : {}),
+    engine: m.engine,
+    ...(m.note ? { note: m.note } : {}),
   };
 }
 
@@ -210,7 +287,51 @@ export const TRAIN_BENCH_JOB_ENV = 'PIANO_LSTM_TRAIN_BENCH_JOB';
 /** Prefix of the one stdout line carrying a child's result (JSON). */
 export const TRAIN_BENCH_RESULT_PREFIX = 'PIANO_LSTM_BENCH_RESULT ';
 
-export type TrainBenchJob = { kind: 'train'; config: TrainBenchConfig } | { kind: 'matmul'; n: number; repeats: number; backend: 'wasm' | 'cpu' };
+export type TrainBenchJob =
+  | { kind: 'train'; config: TrainBenchConfig }
+  | { kind: 'matmul'; n: number; repeats: number; backend: 'wasm' | 'cpu' }
+  | { kind: 'stack'; config: StackBenchConfig };
+
+/** The LSTM stack of a bench model alone on the native addon (forward + backward, buffers reused). */
+export interface StackBenchConfig {
+  model: BenchModel;
+  batch: number;
+  seqLength?: number;
+  threads: number;
+  warmup: number;
+  repeats: number;
+}
+
+export interface StackBenchResult {
+  msPerBatch: number;
+  cpuMs: number;
+  samplesPerS: number;
+  samplesPerCpuS: number;
+  gflops: number;
+  /** oneDNN's sgemm 1024³ at the same threads, measured before and after (median of both). */
+  sgemmGflops: number;
+  lstmFlopsPerSample: number;
+  rssMb: number;
+}
+
+export function benchStack(cfg: StackBenchConfig): StackBenchResult {
+  const shape = benchModelShape(cfg.model, 'native', cfg.seqLength);
+  const sgemm = [nativeSgemmGflops(CEILING_N, cfg.threads)];
+  const r = benchNativeStack({ T: shape.seqLength, B: cfg.batch, I: shape.inputDim, H: shape.units, threads: cfg.threads, warmup: cfg.warmup, repeats: cfg.repeats });
+  sgemm.push(nativeSgemmGflops(CEILING_N, cfg.threads));
+  const flops = lstmTrainFlopsPerSample(shape.inputDim, shape.units, shape.seqLength);
+  const samplesPerS = (cfg.batch * 1000) / r.msPerBatch;
+  return {
+    msPerBatch: r.msPerBatch,
+    cpuMs: r.cpuMs,
+    samplesPerS,
+    samplesPerCpuS: (cfg.batch * 1000) / r.cpuMs,
+    gflops: (samplesPerS * flops) / 1e9,
+    sgemmGflops: median(sgemm),
+    lstmFlopsPerSample: flops,
+    rssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
 
 /**
  * Entry point of a bench child process (`node -e "require('@piano-lstm/model').trainBenchChildMain()"`):
@@ -220,6 +341,7 @@ export async function trainBenchChildMain(): Promise<void> {
   const raw = process.env[TRAIN_BENCH_JOB_ENV];
   if (!raw) throw new Error(`${TRAIN_BENCH_JOB_ENV} is not set`);
   const job = JSON.parse(raw) as TrainBenchJob;
-  const result = job.kind === 'train' ? await benchTrainStep(job.config) : await benchMatMul(job.n, job.repeats, job.backend);
+  const result =
+    job.kind === 'train' ? await benchTrainStep(job.config) : job.kind === 'stack' ? benchStack(job.config) : await benchMatMul(job.n, job.repeats, job.backend);
   process.stdout.write(`${TRAIN_BENCH_RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }

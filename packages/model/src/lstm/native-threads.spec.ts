@@ -1,0 +1,37 @@
+import * as os from 'node:os';
+import { defaultNativeThreads, idleCores, threadsForIdleCores } from './native-threads';
+
+describe('native engine default threads', () => {
+  it.each([
+    [2, 2, 2], // idle machine: both cores
+    [1.9, 2, 2],
+    [1.1, 2, 1], // a busy process on one core: the free one only
+    [0.6, 2, 1], // never below one
+    [0, 2, 1],
+    [7.8, 8, 8],
+    [9, 8, 8], // never above the cores
+  ])('%f idle of %i cores → %i thread(s)', (idle, cores, want) => {
+    expect(threadsForIdleCores(idle, cores)).toBe(want);
+  });
+
+  it('samples idle cores between 0 and the core count', () => {
+    const idle = idleCores(20);
+    expect(idle).toBeGreaterThanOrEqual(0);
+    expect(idle).toBeLessThanOrEqual(os.cpus().length + 1e-9);
+  });
+
+  it('leaves the count to OMP_NUM_THREADS when it is set', () => {
+    const before = process.env.OMP_NUM_THREADS;
+    try {
+      process.env.OMP_NUM_THREADS = '1';
+      expect(defaultNativeThreads()).toBeUndefined();
+      delete process.env.OMP_NUM_THREADS;
+      const n = defaultNativeThreads()!;
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThanOrEqual(os.cpus().length);
+    } finally {
+      if (before === undefined) delete process.env.OMP_NUM_THREADS;
+      else process.env.OMP_NUM_THREADS = before;
+    }
+  });
+});
