@@ -10,7 +10,12 @@ import { repoRoot, runCli, tempDir } from './helpers/cli';
 
 const FIXTURE = path.join(repoRoot, 'e2e', 'fixtures', 'run-folder-v1');
 
-/** Epoch 3 as the code that wrote the fixture trained it on the wasm backend (bit-exact resume). */
+/**
+ * Epoch 3 as the code that wrote the fixture trained it on the wasm backend. The resume is exact in
+ * what it restores (weights, optimizer state, random streams, position in the epoch); since then the
+ * native engine reads and writes batch-major memory (oneDNN `ntc`), which changes float32 summation
+ * order inside the kernel: measured 1.6e-8 on this loss, so the check is to 6 decimals.
+ */
 const EPOCH_3_WASM = { loss: 4.152206622514148, val_loss: 4.114051342010498 };
 
 describe('a run folder from the v1 format', () => {
@@ -29,8 +34,8 @@ describe('a run folder from the v1 format', () => {
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
     const backend = fs.readFileSync(path.join(runDir, 'backend'), 'utf8').trim();
     if (backend === 'wasm') {
-      expect(lines[2].loss).toBeCloseTo(EPOCH_3_WASM.loss, 9);
-      expect(lines[2].val_loss).toBeCloseTo(EPOCH_3_WASM.val_loss, 9);
+      expect(lines[2].loss).toBeCloseTo(EPOCH_3_WASM.loss, 6);
+      expect(lines[2].val_loss).toBeCloseTo(EPOCH_3_WASM.val_loss, 6);
     }
     expect(fs.readFileSync(path.join(runDir, 'latest'), 'utf8').trim()).toMatch(/^epoch-03-/);
   });
