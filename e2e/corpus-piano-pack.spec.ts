@@ -5,7 +5,7 @@ import { repoRoot, tempDir } from './helpers/cli';
 
 /** Issue 16: the piano corpus ships as a package, its licences and attribution with it. */
 describe('@piano-lstm/corpus-piano as published', () => {
-  it('packs the 59 MIDI files with SOURCES.md, LICENSES.md, pieces.json and README, and installs where midi-io finds it', () => {
+  it('packs the 59 MIDI files with SOURCES.md and LICENSE beside them, pieces.json and README, and installs where midi-io finds it', () => {
     const out = tempDir('piano-lstm-pack-corpus-');
     const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: path.join(repoRoot, 'packages', 'corpus-piano'), encoding: 'utf8' })
       .trim()
@@ -15,9 +15,9 @@ describe('@piano-lstm/corpus-piano as published', () => {
     const midi = listing.filter((f) => /^package\/midi\/[a-z0-9_]+\.mid$/.test(f));
     expect(midi).toHaveLength(59);
     expect(listing.filter((f) => !midi.includes(f))).toEqual([
-      'package/LICENSES.md',
       'package/README.md',
-      'package/SOURCES.md',
+      'package/midi/LICENSE',
+      'package/midi/SOURCES.md',
       'package/package.json',
       'package/pieces.json',
     ]);

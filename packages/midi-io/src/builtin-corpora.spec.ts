@@ -10,14 +10,17 @@ const dataDir = path.dirname(require.resolve('@piano-lstm/corpus-piano/package.j
 
 /** SOURCES.md's table rows: file → its cells. */
 function sourcesTable(): Map<string, string[]> {
-  const rows = fs.readFileSync(path.join(dataDir, 'SOURCES.md'), 'utf8').split('\n').filter((l) => /^\| [a-z0-9_]+\.mid \|/.test(l));
+  const rows = fs.readFileSync(path.join(dataDir, 'midi', 'SOURCES.md'), 'utf8').split('\n').filter((l) => /^\| [a-z0-9_]+\.mid \|/.test(l));
   return new Map(rows.map((l) => l.split('|').slice(1, -1).map((c) => c.trim())).map((cells) => [cells[0], cells]));
 }
 
 describe('builtin:piano (the @piano-lstm/corpus-piano data package)', () => {
   it('is the 59 MIDI files of the package, sorted, each with its licence and attribution', () => {
     const files = builtinCorpusFiles('builtin:piano');
-    const onDisk = fs.readdirSync(path.join(dataDir, 'midi')).sort();
+    const inFolder = fs.readdirSync(path.join(dataDir, 'midi')).sort();
+    const onDisk = inFolder.filter((f) => f.endsWith('.mid'));
+    // the licence and the attribution table travel beside the files
+    expect(inFolder.filter((f) => !f.endsWith('.mid'))).toEqual(['LICENSE', 'SOURCES.md']);
     expect(files).toHaveLength(59);
     expect(files.map((f) => f.path)).toEqual(onDisk.map((f) => `builtin:piano/${f}`));
     for (const f of files) expect(Buffer.from(f.bytes.subarray(0, 4)).toString('latin1')).toBe('MThd');
