@@ -60,6 +60,13 @@ export interface SupervisedOptions {
 
 const MODES = ['min', 'max', 'auto'] as const;
 
+/** What earlyStopping and reduceLrOnPlateau watch, declared once for both. */
+const MONITOR_OPTIONS = {
+  monitor: { type: 'string', choices: MONITORS, defaultText: 'val_loss with a split, else loss', description: 'the value that must improve' },
+  mode: { type: 'string', default: 'auto', choices: MODES, description: 'auto: max for accuracies, min for losses' },
+  minDelta: { type: 'number', default: 0, min: 0, description: 'an improvement must exceed this' },
+} as const;
+
 export const SUPERVISED_OPTIONS = defineOptions({
   epochs: { type: 'int', default: 200, min: 1, max: 1_000_000, description: 'epochs in all (a resumed run continues up to this number)' },
   batchSize: { type: 'int', default: 64, min: 1, max: 65_536, description: 'windows per gradient step; also the validation batch' },
@@ -94,10 +101,8 @@ export const SUPERVISED_OPTIONS = defineOptions({
     optional: true,
     description: 'present = on (earlyStopping: {} stops at the first epoch without improvement)',
     options: {
-      monitor: { type: 'string', choices: MONITORS, defaultText: 'val_loss with a split, else loss', description: 'the value that must improve' },
-      mode: { type: 'string', default: 'auto', choices: MODES, description: 'auto: max for accuracies, min for losses' },
+      ...MONITOR_OPTIONS,
       patience: { type: 'int', default: 0, min: 0, description: 'stop after this many epochs in a row without improvement (0: the first such epoch)' },
-      minDelta: { type: 'number', default: 0, min: 0, description: 'an improvement must exceed this' },
     },
   },
   reduceLrOnPlateau: {
@@ -105,11 +110,9 @@ export const SUPERVISED_OPTIONS = defineOptions({
     optional: true,
     description: 'present = on (as Keras ReduceLROnPlateau): lower the learning rate when the monitored value stalls',
     options: {
-      monitor: { type: 'string', choices: MONITORS, defaultText: 'val_loss with a split, else loss', description: 'the value that must improve' },
-      mode: { type: 'string', default: 'auto', choices: MODES, description: 'auto: max for accuracies, min for losses' },
+      ...MONITOR_OPTIONS,
       factor: { type: 'number', default: 0.5, min: 0, max: 1, minExclusive: true, maxExclusive: true, description: 'new rate = rate × factor' },
       patience: { type: 'int', default: 0, min: 0, description: 'lower after this many epochs in a row without improvement (0 and 1: the first such epoch, as Keras)' },
-      minDelta: { type: 'number', default: 0, min: 0, description: 'an improvement must exceed this' },
       minLr: { type: 'number', default: 0, min: 0, description: 'the rate never goes below this' },
     },
   },
@@ -141,20 +144,21 @@ function checkSupervisedOptions(read: OptionsOf<typeof SUPERVISED_OPTIONS>, path
   if (o.checkpoint.filename === 'last' && o.checkpoint.saveLast) {
     throw new ConfigError(`${path}.checkpoint.filename`, `'last' is the name of the resume checkpoint; choose another filename or set saveLast: false`);
   }
-  if (earlyStopping) {
-    o.earlyStopping = { ...earlyStopping, monitor: earlyStopping.monitor ?? (hasVal ? 'val_loss' : 'loss') };
-    needsValidation(o.earlyStopping.monitor, hasVal, `${path}.earlyStopping.monitor`);
-  }
-  if (reduceLrOnPlateau) {
-    o.reduceLrOnPlateau = { ...reduceLrOnPlateau, monitor: reduceLrOnPlateau.monitor ?? (hasVal ? 'val_loss' : 'loss') };
-    needsValidation(o.reduceLrOnPlateau.monitor, hasVal, `${path}.reduceLrOnPlateau.monitor`);
-  }
+  if (earlyStopping) o.earlyStopping = withMonitor(earlyStopping, hasVal, `${path}.earlyStopping.monitor`);
+  if (reduceLrOnPlateau) o.reduceLrOnPlateau = withMonitor(reduceLrOnPlateau, hasVal, `${path}.reduceLrOnPlateau.monitor`);
   const t = augment?.transpose;
   if (t) {
     if (t[0] > t[1]) throw new ConfigError(`${path}.augment.transpose`, `[${t[0]}, ${t[1]}]: the lower bound must not exceed the upper`);
     o.augment = { transpose: [t[0], t[1]] };
   }
   return o;
+}
+
+/** A watcher's options with its monitor resolved (val_loss with a split, else loss) and checked. */
+function withMonitor<T extends { monitor?: Monitor }>(opts: T, hasVal: boolean, path: string): T & { monitor: Monitor } {
+  const monitor = opts.monitor ?? (hasVal ? 'val_loss' : 'loss');
+  needsValidation(monitor, hasVal, path);
+  return { ...opts, monitor };
 }
 
 function needsValidation(name: string, hasVal: boolean, path: string): void {
@@ -164,6 +168,11 @@ function needsValidation(name: string, hasVal: boolean, path: string): void {
 }
 
 /** `auto` mode as Keras resolves it. */
+/** Whether `value` beats `best` by more than `minDelta` in `mode`'s direction (no best yet: it does). */
+export function improves(value: number, best: number | undefined, mode: 'min' | 'max', minDelta: number): boolean {
+  return best === undefined || (mode === 'min' ? value + minDelta < best : value - minDelta > best);
+}
+
 export function resolveMode(monitor: Monitor, mode: 'min' | 'max' | 'auto'): 'min' | 'max' {
   if (mode !== 'auto') return mode;
   return monitor.endsWith('accuracy') ? 'max' : 'min';

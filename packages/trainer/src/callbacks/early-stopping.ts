@@ -1,5 +1,5 @@
 import type { EarlyStoppingOptions } from '../supervised-options';
-import { resolveMode } from '../supervised-options';
+import { improves, resolveMode } from '../supervised-options';
 import type { TrainingCallback } from '../training-callback';
 
 /**
@@ -12,7 +12,7 @@ export function earlyStopping(es: EarlyStoppingOptions): TrainingCallback {
     onEpochEnd({ metrics }, session) {
       const { book } = session;
       const v = metrics[es.monitor];
-      if (v !== undefined && (book.esBest === undefined || (mode === 'min' ? v + es.minDelta < book.esBest : v - es.minDelta > book.esBest))) {
+      if (v !== undefined && improves(v, book.esBest, mode, es.minDelta)) {
         book.esBest = v;
         book.wait = 0;
         return;

@@ -1,6 +1,6 @@
 import type { EpochMetrics } from '@piano-lstm/core';
 import { formatTemplate } from '../filename-template';
-import { resolveMode, type CheckpointOptions } from '../supervised-options';
+import { improves, resolveMode, type CheckpointOptions } from '../supervised-options';
 import type { TrainingCallback } from '../training-callback';
 import { numbersOf, type Bookkeeping, type TrainingSession } from '../training-session';
 import { LAST } from './interrupt-checkpoint';
@@ -19,7 +19,7 @@ export function modelCheckpoint(o: CheckpointOptions): TrainingCallback {
       const current = metrics[o.monitor];
       const before = book.best;
       // strictly better than the best so far, no min_delta (as Keras)
-      const improved = current !== undefined && Number.isFinite(current) && (before === undefined || (mode === 'min' ? current < before : current > before));
+      const improved = current !== undefined && Number.isFinite(current) && improves(current, before, mode, 0);
       if (improved) book.best = current;
       let saved: string | undefined;
       if (!o.saveBestOnly || improved) {

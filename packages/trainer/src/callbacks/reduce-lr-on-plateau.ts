@@ -1,6 +1,6 @@
 import { describeOptimizer, setLearningRate } from '@piano-lstm/model';
 import type { ReduceLrOptions } from '../supervised-options';
-import { resolveMode } from '../supervised-options';
+import { improves, resolveMode } from '../supervised-options';
 import type { TrainingCallback } from '../training-callback';
 
 /**
@@ -16,7 +16,7 @@ export function reduceLrOnPlateau(o: ReduceLrOptions): TrainingCallback {
       const { book } = session;
       const v = metrics[o.monitor];
       if (v === undefined) return;
-      if (book.lrBest === undefined || (mode === 'min' ? v + o.minDelta < book.lrBest : v - o.minDelta > book.lrBest)) {
+      if (improves(v, book.lrBest, mode, o.minDelta)) {
         book.lrBest = v;
         book.lrWait = 0;
         return;
