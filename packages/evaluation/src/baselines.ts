@@ -63,37 +63,21 @@ export function computeBaselines(
   const { positions, ...rest } = options;
   const opts = parseBaselineOptions(rest);
   if (positions && positions.length !== valSeqs.length) throw new RangeError(`positions lists ${positions.length} sequences but there are ${valSeqs.length} validation sequences`);
-  const vocab = new TokenIds(trainSeqs);
-  const train = trainSeqs.map((s) => vocab.encode(s));
-  const val = valSeqs.map((s) => vocab.encode(s));
-
-  const unigramCounts = new Float64Array(vocab.size);
-  let trainTokens = 0;
-  for (const s of train) for (const id of s) {
-    unigramCounts[id]++;
-    trainTokens++;
-  }
-  let mostFrequent = 0;
-  for (let id = 1; id < vocab.size; id++) if (unigramCounts[id] > unigramCounts[mostFrequent]) mostFrequent = id;
-  const unigramDenominator = trainTokens + vocab.size;
-
-  const kn = new KneserNeyModel(opts.n, vocab, train, opts.discount);
+  const fitted = new PositionBaselines(trainSeqs, opts.n, opts.discount);
   const uni = { nll: 0, hits: 0 };
   const knScore = { nll: 0, hits: 0 };
   let scored = 0;
   let unknown = 0;
-  val.forEach((seq, k) => {
-    for (const i of positions ? positions[k] : range(opts.startAt, seq.length)) {
-      if (!(i >= 0 && i < seq.length && Number.isInteger(i))) throw new RangeError(`position ${i} is outside validation sequence ${k} (${seq.length} tokens)`);
-      const target = seq[i];
-      scored++;
-      if (target === TokenIds.UNKNOWN) unknown++;
-      uni.nll -= Math.log((unigramCounts[target] + 1) / unigramDenominator);
-      if (target === mostFrequent) uni.hits++;
-      const dist = kn.distribution(seq.slice(Math.max(0, i - opts.n + 1), i));
-      knScore.nll -= Math.log(dist[target]);
-      if (argmax(dist) === target) knScore.hits++;
+  valSeqs.forEach((tokens, k) => {
+    const at = positions ? positions[k] : [...range(opts.startAt, tokens.length)];
+    for (const i of at) {
+      if (!(i >= 0 && i < tokens.length && Number.isInteger(i))) throw new RangeError(`position ${i} is outside validation sequence ${k} (${tokens.length} tokens)`);
     }
+    const { unigram, kneserNey, unknownTargets } = fitted.score(tokens, at);
+    scored += at.length;
+    unknown += unknownTargets;
+    for (const s of unigram) add(uni, s);
+    for (const s of kneserNey) add(knScore, s);
   });
   const score = (s: { nll: number; hits: number }): HeldOutScore => ({
     nats_per_token: scored ? s.nll / scored : null,
@@ -102,10 +86,80 @@ export function computeBaselines(
   });
   return {
     unigram: { ...score(uni), smoothing: 'add-one' },
-    kneser_ney: { ...score(knScore), n: opts.n, discounts: kn.discounts },
-    vocab_size: vocab.size,
+    kneser_ney: { ...score(knScore), n: opts.n, discounts: fitted.discounts },
+    vocab_size: fitted.vocabSize,
     unknown_targets: unknown,
   };
+}
+
+function add(sum: { nll: number; hits: number }, step: BaselineStep): void {
+  sum.nll += step.nats;
+  if (step.correct) sum.hits++;
+}
+
+/** One baseline's verdict on one position: −ln p of the token there, its p, and whether it was the top guess. */
+export interface BaselineStep {
+  nats: number;
+  p: number;
+  correct: boolean;
+}
+
+/**
+ * The unigram (add-one) and interpolated Kneser–Ney baselines, fitted once on training sequences
+ * and scored at chosen positions of any sequence: `computeBaselines` sums these, `piano-lstm score`
+ * reports them per file and per step. Tokens the training never saw count as one unknown token.
+ */
+export class PositionBaselines {
+  private readonly vocab: TokenIds;
+  private readonly unigramCounts: Float64Array;
+  private readonly unigramDenominator: number;
+  private readonly mostFrequent: number;
+  private readonly kn: KneserNeyModel;
+
+  constructor(
+    trainSeqs: readonly (readonly string[])[],
+    readonly n = DEFAULT_NGRAM_ORDER,
+    discount?: number,
+  ) {
+    this.vocab = new TokenIds(trainSeqs);
+    const train = trainSeqs.map((s) => this.vocab.encode(s));
+    this.unigramCounts = new Float64Array(this.vocab.size);
+    let tokens = 0;
+    for (const s of train) for (const id of s) {
+      this.unigramCounts[id]++;
+      tokens++;
+    }
+    let best = 0;
+    for (let id = 1; id < this.vocab.size; id++) if (this.unigramCounts[id] > this.unigramCounts[best]) best = id;
+    this.mostFrequent = best;
+    this.unigramDenominator = tokens + this.vocab.size;
+    this.kn = new KneserNeyModel(n, this.vocab, train, discount);
+  }
+
+  get vocabSize(): number {
+    return this.vocab.size;
+  }
+
+  get discounts(): number[] {
+    return this.kn.discounts;
+  }
+
+  /** Both baselines at `positions` of `tokens` (the history is the n − 1 tokens before each, whatever window a model read). */
+  score(tokens: readonly string[], positions: readonly number[]): { unigram: BaselineStep[]; kneserNey: BaselineStep[]; unknownTargets: number } {
+    const seq = this.vocab.encode(tokens);
+    const unigram: BaselineStep[] = [];
+    const kneserNey: BaselineStep[] = [];
+    let unknownTargets = 0;
+    for (const i of positions) {
+      const target = seq[i];
+      if (target === TokenIds.UNKNOWN) unknownTargets++;
+      const pu = (this.unigramCounts[target] + 1) / this.unigramDenominator;
+      unigram.push({ nats: -Math.log(pu), p: pu, correct: target === this.mostFrequent });
+      const dist = this.kn.distribution(seq.slice(Math.max(0, i - this.n + 1), i));
+      kneserNey.push({ nats: -Math.log(dist[target]), p: dist[target], correct: argmax(dist) === target });
+    }
+    return { unigram, kneserNey, unknownTargets };
+  }
 }
 
 function* range(from: number, to: number): Generator<number> {

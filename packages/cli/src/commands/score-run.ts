@@ -2,11 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { InputError, NoteSource, PianoLstmError, RunFolder, isNamedCorpus, type Logger, type Piece, type StageRegistry, type TargetMode } from '@piano-lstm/core';
-import { DEFAULT_NGRAM_ORDER } from '@piano-lstm/evaluation';
+import { DEFAULT_NGRAM_ORDER, PositionBaselines, type BaselineStep } from '@piano-lstm/evaluation';
 import { TokenEncoder, initBackend, loadCheckpoint, scorePositions, type LoadedCheckpoint } from '@piano-lstm/model';
 import { loadExperiment, type Output } from '../app';
 import { runContainer } from '../run-stages';
-import { PositionBaselines, type BaselineStep } from './score-baselines';
 
 /** Cross-entropy and top-1 accuracy of one predictor over the scored positions (null when none were). */
 export interface ScoreSummary {

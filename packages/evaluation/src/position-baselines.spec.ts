@@ -1,5 +1,4 @@
-import { computeBaselines } from '@piano-lstm/evaluation';
-import { PositionBaselines } from './score-baselines';
+import { computeBaselines, PositionBaselines } from './baselines';
 
 const train = [
   ['C4', 'E4', 'G4', 'C5', 'G4', 'E4', 'C4', 'E4', 'G4', 'C5'],
