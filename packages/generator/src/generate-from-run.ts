@@ -175,7 +175,8 @@ function reportIgnoredOptions(samplerType: string, generate: GenerateSection, o:
   }
 }
 
-async function loadRunCheckpoint(dir: string, name?: string, registry?: StageRegistry): Promise<LoadedCheckpoint> {
+/** A run folder's checkpoint (`name`, or the best) for a command the user pointed at that folder: its problems are usage errors (exit 2). */
+export async function loadRunCheckpoint(dir: string, name?: string, registry?: StageRegistry): Promise<LoadedCheckpoint> {
   try {
     return await loadCheckpoint(dir, name, { registry });
   } catch (e) {

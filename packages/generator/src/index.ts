@@ -9,7 +9,7 @@ export { generateTokenIds, modelWindow, type TokenRequest, type GenerationTiming
 export { resolvePrimers, parsePrimerTokens, type PrimerContext } from './primers';
 export { generatePieces, generateTokenPieces, MAX_BATCH, type GeneratePiecesOptions, type TokenPiece } from './generate-pieces';
 export { benchGeneration, SEED_VOCAB, SEED_WINDOW, type GenerationBenchRow, type GenerationBenchOptions } from './bench/generation-bench';
-export { generateFromRun, fileStemOf, mergeGenerate, requireRunDir, type GenerateOverrides, type RunStages, type GenerateFromRunResult } from './generate-from-run';
+export { generateFromRun, fileStemOf, mergeGenerate, requireRunDir, loadRunCheckpoint, type GenerateOverrides, type RunStages, type GenerateFromRunResult } from './generate-from-run';
 
 /** Registers the Sampler types (argmax, temperature, top-k, top-p). */
 export const generatorModule = new ContainerModule(({ bind }) => {

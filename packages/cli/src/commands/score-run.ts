@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { InputError, NoteSource, PianoLstmError, RunFolder, isNamedCorpus, type Logger, type Piece, type StageRegistry, type TargetMode } from '@piano-lstm/core';
+import { InputError, NoteSource, RunFolder, isNamedCorpus, type Logger, type Piece, type TargetMode } from '@piano-lstm/core';
 import { DEFAULT_NGRAM_ORDER, PositionBaselines, type BaselineStep } from '@piano-lstm/evaluation';
-import { TokenEncoder, initBackend, loadCheckpoint, scorePositions, type LoadedCheckpoint } from '@piano-lstm/model';
+import { loadRunCheckpoint } from '@piano-lstm/generator';
+import { TokenEncoder, initBackend, scorePositions } from '@piano-lstm/model';
 import { loadExperiment, type Output } from '../app';
 import { runContainer } from '../run-stages';
 
@@ -211,14 +212,4 @@ async function loadTrainPieces(source: NoteSource, paths: string[], log: Logger)
   const found = paths.map((p) => byPath.get(p)).filter((p): p is Piece => p !== undefined);
   if (found.length < paths.length) log.warn(`${paths.length - found.length} of the run's ${paths.length} training files could not be read back; the baselines learn from the other ${found.length} (they may differ from evaluation.json)`);
   return found;
-}
-
-async function loadRunCheckpoint(dir: string, name: string | undefined, registry: StageRegistry): Promise<LoadedCheckpoint> {
-  try {
-    return await loadCheckpoint(dir, name, { registry });
-  } catch (e) {
-    // every checkpoint problem here comes from the folder the user named: a usage error
-    if (e instanceof PianoLstmError) throw new InputError(e.message);
-    throw e;
-  }
 }
