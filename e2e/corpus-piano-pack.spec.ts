@@ -1,17 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { repoRoot, tempDir } from './helpers/cli';
+import { installInFreshApp, packPackage } from './helpers/pack';
 
 /** Issue 16: the piano corpus ships as a package, its licences and attribution with it. */
 describe('@piano-lstm/corpus-piano as published', () => {
   it('packs the 59 MIDI files with SOURCES.md and LICENSE beside them, pieces.json and README, and installs where midi-io finds it', () => {
-    const out = tempDir('piano-lstm-pack-corpus-');
-    const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: path.join(repoRoot, 'packages', 'corpus-piano'), encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .pop()!;
-    const listing = execFileSync('tar', ['-tzf', path.join(out, tgz)], { encoding: 'utf8' }).trim().split('\n').sort();
+    const packed = packPackage('corpus-piano');
+    const listing = [...packed.listing].sort();
     const midi = listing.filter((f) => /^package\/midi\/[a-z0-9_]+\.mid$/.test(f));
     expect(midi).toHaveLength(59);
     expect(listing.filter((f) => !midi.includes(f))).toEqual([
@@ -22,10 +16,7 @@ describe('@piano-lstm/corpus-piano as published', () => {
       'package/pieces.json',
     ]);
 
-    const app = path.join(out, 'app');
-    fs.mkdirSync(app);
-    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(out, tgz)], { cwd: app, stdio: 'pipe' });
+    const app = installInFreshApp(packed.out, packed.tgz, 'offline');
     // what midi-io does: find the package by its package.json, then read pieces.json and midi/<file>
     const probe = `
       const path = require('node:path'), fs = require('node:fs');
