@@ -135,3 +135,31 @@ describe('LSTM cell kernels', () => {
     });
   });
 });
+
+describe('Identity on wasm', () => {
+  beforeAll(useWasm);
+
+  it('clones without copying, and each handle keeps the memory alive until the last is disposed', () => {
+    const before = tf.memory().numTensors;
+    const backend = tf.backend() as unknown as { refCount(d: tf.DataId): number };
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    expect(backend.refCount(x.dataId)).toBe(2);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    // the engine's saved-for-gradient copies are clones too: gradients still come out right
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, t)))(y);
+    expect(Array.from(g.dataSync())).toEqual([2, 4, 6, 8]);
+    // a variable assigned a new value leaves a clone of the old one untouched
+    const init = tf.tensor([5, 6]);
+    const next = tf.tensor([7, 8]);
+    const v = tf.variable(init);
+    const snapshot = tf.clone(v);
+    v.assign(next);
+    expect(Array.from(snapshot.dataSync())).toEqual([5, 6]);
+    expect(Array.from(v.dataSync())).toEqual([7, 8]);
+    tf.dispose([y, g, v, snapshot, init, next]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
