@@ -77,6 +77,10 @@ export interface RawAddon {
   setThreads(n: number): void;
   sharedScratchpadBytes(): number;
   sgemmGflops(n: number, threads: number, repeats: number): number;
+  /** out[i] = x[i]/(1-rate) or 0, from a counter-based hash of (seed, i); out may be x */
+  dropout(x: Float32Array, out: Float32Array, rate: number, seed: number): void;
+  rmspropUpdate(...args: (Float32Array | number)[]): void;
+  adamUpdate(...args: (Float32Array | number)[]): void;
   version(): { major: number; minor: number; patch: number; hash: string; cpuRuntime: string; maxThreads: number };
 }
 

@@ -134,6 +134,54 @@ export function sgemmGflops(n = 1024, threads = getThreads(), repeats = 5): numb
   return addonOrThrow().sgemmGflops(n, threads, repeats);
 }
 
+/**
+ * Inverted dropout on the addon's threads: out[i] = x[i]·1/(1-rate), or 0 where the draw for
+ * element i falls under `rate`. Each draw is a counter-based hash of (seed, i) — murmur3's
+ * finalizer over a Weyl sequence keyed by fmix32(seed): the same mask at any thread count, and the
+ * same seed applied to the output's gradient is the input's gradient (nothing is stored).
+ * `out` may be `x`. `seed` is taken as a uint32.
+ */
+export function dropout(x: Float32Array, out: Float32Array, rate: number, seed: number): void {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout: rate ${rate} is out of range (0 ≤ rate < 1)`);
+  if (x.length !== out.length) throw new RangeError(`dropout: x has ${x.length} elements, out ${out.length}`);
+  addonOrThrow().dropout(x, out, rate, seed >>> 0);
+}
+
+/** A weight, its gradient and its optimizer slots (inputs), and where their new values go (outputs). */
+export interface OptimizerArrays {
+  w: Float32Array;
+  g: Float32Array;
+  /** RMSprop: [meanSquare, moment]; Adam: [firstMoment, secondMoment] */
+  slots: [Float32Array, Float32Array];
+  wOut: Float32Array;
+  slotsOut: [Float32Array, Float32Array];
+}
+
+/**
+ * tf.train.rmsprop's update (not centered) in one pass on the addon's threads, with tfjs' float32
+ * operation order (bit-identical results). Constants are rounded to float32 here, as tfjs rounds
+ * its scalars.
+ */
+export function rmspropUpdate(a: OptimizerArrays, c: { learningRate: number; decay: number; momentum: number; epsilon: number }): void {
+  const f = Math.fround;
+  addonOrThrow().rmspropUpdate(a.w, a.g, a.slots[0], a.slots[1], a.wOut, a.slotsOut[0], a.slotsOut[1], f(c.learningRate), f(c.decay), f(1 - c.decay), f(c.momentum), f(c.epsilon));
+}
+
+/**
+ * tf.train.adam's update in one pass on the addon's threads, bit-identical to tfjs. `oneMinusAccBeta`
+ * are tfjs' float32 `1 - beta^t` of this step (it keeps beta^t in a float32 variable).
+ */
+export function adamUpdate(
+  a: OptimizerArrays,
+  c: { learningRate: number; beta1: number; beta2: number; epsilon: number; oneMinusAccBeta1: number; oneMinusAccBeta2: number },
+): void {
+  const f = Math.fround;
+  addonOrThrow().adamUpdate(
+    a.w, a.g, a.slots[0], a.slots[1], a.wOut, a.slotsOut[0], a.slotsOut[1],
+    f(c.beta1), f(1 - c.beta1), f(c.beta2), f(1 - c.beta2), f(c.oneMinusAccBeta1), f(c.oneMinusAccBeta2), f(-c.learningRate), f(c.epsilon),
+  );
+}
+
 function checkDim(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`NativeLstmLayer: ${name} must be a positive integer, got ${v}`);
 }

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@piano-lstm/core';
+import { fastDropout } from '../lstm/fast-dropout';
 
 /**
  * Where a model's dropout masks get their randomness. tfjs draws unseeded masks from Math.random
  * (and a fixed seed repeats one mask every batch), so neither can be resumed exactly; drawing a
- * fresh seed per mask from a saved Rng can.
+ * fresh seed per mask from a saved Rng can. The masks themselves are fastDropout's counter-based
+ * hash of that seed (the same bits on every engine, backend and thread count).
  */
 export class DropoutNoise {
   constructor(readonly rng: Rng = new Rng(0)) {}
@@ -14,7 +16,7 @@ export class DropoutNoise {
   }
 
   /** Inverted dropout with a seed from this stream (same scaling as tf.dropout / Keras). */
-  dropout = (x: tf.Tensor, rate: number): tf.Tensor => tf.dropout(x, rate, undefined, this.nextSeed());
+  dropout = (x: tf.Tensor, rate: number): tf.Tensor => fastDropout(x, rate, this.nextSeed());
 }
 
 const noiseOfModel = new WeakMap<tf.LayersModel, DropoutNoise>();

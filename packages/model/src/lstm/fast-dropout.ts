@@ -1,49 +1,73 @@
 import * as tf from '@tensorflow/tfjs';
+import { loadedNativeModule } from './native-lstm-math';
 
 interface WasmHeap {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-/**
- * Inverted-dropout multiplier for `shape`: 0 with probability `rate`, else 1/(1-rate), from a
- * seeded integer generator (xorshift32) written straight into the tensor's memory. tf.dropout
- * draws the same kind of mask from tfjs' seedrandom in a JS loop of doubles: on the seed-doc
- * network (masks over [64,100,256] and [64,100,512] per step) that was ~13% of a native training
- * step; this is ~4× cheaper (a tight integer loop, no doubles). Same seed → same mask, on every backend.
- */
-export function fastDropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+function checkRate(rate: number): void {
   if (!(rate >= 0 && rate < 1)) throw new Error(`dropout rate: ${rate} is out of range (0 ≤ rate < 1)`);
-  const n = tf.util.sizeFromShape(shape);
-  const keep = 1 / (1 - rate);
-  // xorshift32 (a zero state would stay 0) compared in signed space, branch-free: a 30% random branch
-  // mispredicts enough to double the loop's time.
-  const threshold = (Math.floor(rate * 4294967296) - 2147483648) | 0;
-  const fill = (out: Float32Array) => {
-    // murmur3's finalizer first, so that nearby seeds do not start in nearby states
-    let s = Math.imul((seed ^ (seed >>> 16)) | 0, 0x85ebca6b);
-    s = Math.imul(s ^ (s >>> 13), 0xc2b2ae35);
-    s = (s ^ (s >>> 16)) | 0 || 0x9e3779b9 | 0;
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      out[i] = +(((s ^ -2147483648) | 0) >= threshold) * keep;
-    }
-  };
-  if (tf.getBackend() === 'wasm') {
-    const heap = tf.backend() as unknown as WasmHeap;
-    const info = heap.makeOutput(shape, 'float32');
-    fill(heap.typedArrayFromHeap(info) as Float32Array);
-    return tf.engine().makeTensorFromTensorInfo(info);
-  }
-  const values = new Float32Array(n);
-  fill(values);
-  return tf.tensor(values, shape);
 }
 
-/** x · fastDropoutMask (differentiable through the product, as tf.dropout). */
+/** murmur3's 32-bit finalizer (as an unsigned number). */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * out[i] = x[i]·1/(1-rate), or 0 where element i's draw falls under `rate`. The draw is a
+ * counter-based hash of (seed, i): fmix32(fmix32(seed) + i·0x9e3779b9). The addon (when loaded)
+ * computes the same bits on its threads, so a run's masks do not depend on the engine, the thread
+ * count or the backend, and the backward pass regenerates the mask instead of keeping it.
+ */
+export function dropoutInto(x: Float32Array, out: Float32Array, rate: number, seed: number, allowNative = true): void {
+  const native = allowNative ? loadedNativeModule() : undefined;
+  if (native) return native.dropout(x, out, rate, seed >>> 0);
+  const threshold = Math.floor(rate * 4294967296);
+  const scale = Math.fround(1 / (1 - rate));
+  const key = fmix32(seed >>> 0);
+  for (let i = 0, n = x.length; i < n; i++) {
+    out[i] = fmix32((key + Math.imul(i, 0x9e3779b9)) | 0) >= threshold ? x[i] * scale : 0;
+  }
+}
+
+/** `dropoutInto` on a tensor: a new tensor (written straight into wasm memory on wasm). */
+function applyDropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
+    const heap = tf.backend() as unknown as WasmHeap;
+    const info = heap.makeOutput(x.shape, 'float32');
+    dropoutInto(heap.typedArrayFromHeap(x) as Float32Array, heap.typedArrayFromHeap(info) as Float32Array, rate, seed);
+    return tf.engine().makeTensorFromTensorInfo(info);
+  }
+  const out = new Float32Array(x.size);
+  dropoutInto(x.dataSync() as Float32Array, out, rate, seed);
+  return tf.tensor(out, x.shape, 'float32');
+}
+
+/** The inverted-dropout multiplier fastDropout applies for `shape` and `seed` (0 or 1/(1-rate)). */
+export function fastDropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+  checkRate(rate);
+  return tf.tidy(() => applyDropout(tf.ones(shape), rate, seed));
+}
+
+/**
+ * Inverted dropout of `x` (Keras' scaling, like tf.dropout) with the mask of `seed`. tf.dropout
+ * draws its mask with tfjs' seedrandom in a JavaScript loop of doubles and multiplies it in, which
+ * on the seed-doc network was ~13% of a native training step; here one pass writes the output
+ * (on the addon's threads when it is loaded), and the gradient is the same pass over dy.
+ */
 export function fastDropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  checkRate(rate);
   if (rate === 0) return x.clone();
-  return tf.tidy(() => tf.mul(x, fastDropoutMask(x.shape, rate, seed)));
+  const f = tf.customGrad((t) => ({
+    value: applyDropout(t as tf.Tensor, rate, seed),
+    gradFunc: (dy: tf.Tensor) => applyDropout(dy, rate, seed),
+  }));
+  return f(x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
 }

@@ -37,6 +37,20 @@ interface NativeModule {
   sgemmGflops(n: number, threads: number, repeats?: number): number;
   benchNativeLstm(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number };
   NativeLstmLayer: new (dims: NativeDims) => NativeLayer;
+  dropout(x: Float32Array, out: Float32Array, rate: number, seed: number): void;
+  rmspropUpdate(a: NativeOptimizerArrays, c: { learningRate: number; decay: number; momentum: number; epsilon: number }): void;
+  adamUpdate(
+    a: NativeOptimizerArrays,
+    c: { learningRate: number; beta1: number; beta2: number; epsilon: number; oneMinusAccBeta1: number; oneMinusAccBeta2: number },
+  ): void;
+}
+
+export interface NativeOptimizerArrays {
+  w: Float32Array;
+  g: Float32Array;
+  slots: [Float32Array, Float32Array];
+  wOut: Float32Array;
+  slotsOut: [Float32Array, Float32Array];
 }
 
 let loaded: { mod?: NativeModule; reason?: string } | undefined;
@@ -51,6 +65,19 @@ function loadModule(): { mod?: NativeModule; reason?: string } {
     loaded = { reason: `@piano-lstm/native-lstm could not be loaded (${(e as Error).message.split('\n')[0]})` };
   }
   return loaded;
+}
+
+/**
+ * The addon when this process has already loaded it (a native engine, or `auto`'s check for one),
+ * else undefined: nothing loads the addon just for dropout or an optimizer step. Its dropout and
+ * optimizer updates run on the native engine's threads and compute exactly what the JS / tfjs
+ * paths compute.
+ */
+export function loadedNativeModule(): NativeModule | undefined {
+  const mod = loaded?.mod;
+  if (!mod) return undefined;
+  if (!threadsChosen) nativeThreads();
+  return mod;
 }
 
 /** Whether the oneDNN LSTM can run here, and if not, one line saying why. */
@@ -129,7 +156,7 @@ export function nativeSgemmGflops(n: number, threads: number): number {
  * inputs go through dataSync and outputs are fresh arrays (the cpu backend keeps the array it is
  * given, so none is reused).
  */
-function withTensorMemory(inputs: tf.Tensor[], shapes: number[][], call: (ins: Float32Array[], outs: Float32Array[]) => void): tf.Tensor[] {
+export function withTensorMemory(inputs: tf.Tensor[], shapes: number[][], call: (ins: Float32Array[], outs: Float32Array[]) => void): tf.Tensor[] {
   if (tf.getBackend() === 'wasm') {
     const heap = tf.backend() as unknown as WasmHeap;
     const infos = shapes.map((sh) => heap.makeOutput(sh, 'float32'));
