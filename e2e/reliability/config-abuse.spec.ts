@@ -200,7 +200,7 @@ describe('config abuse: every broken config exits 2 with one exact line naming t
     const c = cases[i];
     const r = results[i];
     // progress lines (backend, parse counts, skipped-file warnings) may come first; the error is the one other line
-    const lines = r.stderr.split('\n').filter((l) => l && !/^(backend: |parsed \d+ files?|corpus: |warning: )/.test(l));
+    const lines = r.stderr.split('\n').filter((l) => l && !/^(backend: |lstm: |parsed \d+ files?|corpus: |warning: )/.test(l));
     expect({ code: r.code, error: lines }).toEqual({ code: 2, error: [c.message.replaceAll('<dir>', r.dir)] });
     expect(r.stderr).not.toMatch(/\n\s+at /);
     if (c.beforeRunFolder) {

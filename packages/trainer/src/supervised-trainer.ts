@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError, RunFolder, modelSpecOf, type EpochMetrics, type Logger, type ModelBuilder, type Piece, type Rng, type StageRegistry, type Trainer as StageTrainer } from '@piano-lstm/core';
 import {
   DropoutNoise,
+  FusedLSTM,
   attachNoise,
   corpusFingerprint,
   createOptimizer,
   describeOptimizer,
   loadCheckpoint,
+  nativeThreads,
   restoreRandomState,
   setLearningRate,
   transposeTokens,
@@ -182,7 +184,12 @@ export class SupervisedTrainer implements Trainer {
   }
 
   private async stepStrategy(setup: StepSetup): Promise<StepStrategy> {
-    return this.options.workers > 1 ? DataParallelStep.start(setup, this.options.workers, this.log) : new InProcessStep(setup);
+    if (this.options.workers > 1) return DataParallelStep.start(setup, this.options.workers, this.log);
+    // The engine and its threads: what a user comparing runs (or wondering about speed) needs to know.
+    if (setup.model.layers.some((l) => l instanceof FusedLSTM && l.engineName === 'native')) {
+      this.log.info(`lstm: native (oneDNN), ${nativeThreads()} thread(s) — model.options.threads overrides`);
+    }
+    return new InProcessStep(setup);
   }
 
   /** The windows each epoch trains on (fixed, or transposed afresh), and the validation scorer. */

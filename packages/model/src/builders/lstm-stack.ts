@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, Rng, defineOptions, type ModelSpec, type OptionsOf } from '@piano-lstm/core';
 import { DropoutNoise, SeededDropout, attachNoise } from './dropout-noise';
+import { nativeLstmStatus, setNativeThreads } from '../lstm/native-lstm-math';
 import { checkLstmEngine, createLstm, LSTM_KINDS } from './lstm-layer';
 import { OneHotEmbedding } from './one-hot-embedding';
 import { createOptimizer, OPTIMIZERS } from './optimizers';
@@ -18,6 +19,13 @@ export const STACK_OPTIONS = defineOptions({
   dropoutAfter: { type: 'string', default: 'inner-lstms', choices: ['inner-lstms', 'last-lstm'], description: 'dropout after each LSTM but the last (seed-doc) or only after the last (seed-repo)' },
   embedding: { type: 'int', default: 0, min: 0, max: 4096, description: "embedding width for integer inputs; 0 = the encoder's dim (64 if it has none)" },
   lstm: { type: 'string', default: 'auto', choices: LSTM_KINDS, description: 'what runs the LSTM layers (see "LSTM implementations")' },
+  threads: {
+    type: 'int',
+    min: 1,
+    max: 1024,
+    defaultText: 'one per idle core',
+    description: "threads of the native engine (its LSTMs, dropout and optimizer step; process-wide); default: one per core idle when it starts, or OMP_NUM_THREADS",
+  },
   optimizer: { type: 'string', default: 'rmsprop', choices: OPTIMIZERS, description: "optimizer (Keras' defaults); the trainer's optimizer option replaces it" },
   learningRate: { type: 'number', min: 0, minExclusive: true, max: 10, defaultText: "the optimizer's", description: 'learning rate (defaults: rmsprop and adam 0.001, sgd 0.01)' },
 });
@@ -27,7 +35,18 @@ export type StackOptions = OptionsOf<typeof STACK_OPTIONS>;
 /** The rules across options, after each option was read. */
 export function checkStackOptions(opts: StackOptions, path: string): StackOptions {
   checkLstmEngine(opts.lstm, opts.recurrentDropout, path ? `${path}.lstm` : 'lstm');
+  if (opts.threads !== undefined && (opts.lstm === 'fused' || opts.lstm === 'layers')) {
+    throw new ConfigError(
+      path ? `${path}.threads` : 'threads',
+      `threads sets the native engine's threads, but lstm is '${opts.lstm}' (one thread); use lstm: native or auto, or trainer.options.workers to spread '${opts.lstm}' over cores`,
+    );
+  }
   return opts;
+}
+
+/** Applies `threads` (when set) to the native engine, if this machine has it (lstm: auto may pick fused). */
+export function applyThreadsOption(opts: StackOptions): void {
+  if (opts.threads !== undefined && nativeLstmStatus().available) setNativeThreads(opts.threads);
 }
 
 /**
@@ -37,6 +56,7 @@ export function checkStackOptions(opts: StackOptions, path: string): StackOption
  */
 export function buildStack(opts: StackOptions, spec: ModelSpec, rng: Rng): tf.LayersModel {
   if (spec.vocabSize < 1) throw new ConfigError('encoder', `the vocabulary is empty; cannot build a model with ${spec.vocabSize} outputs`);
+  applyThreadsOption(opts);
   const seeds = rng.fork('model.init');
   const noise = new DropoutNoise(rng.fork('model.dropout'));
   const model = tf.sequential();

@@ -3,7 +3,7 @@ import { ConfigError, Rng, silentLogger, type ModelSpec } from '@piano-lstm/core
 import { initBackend } from '../backend';
 import { lstmModelFactory, seedDocModelFactory, seedRepoModelFactory } from './model-builders';
 import { SeededDropout } from './dropout-noise';
-import { FusedLSTM, nativeLstmStatus } from '../lstm';
+import { FusedLSTM, nativeLstmStatus, nativeThreads } from '../lstm';
 
 const ctx = { rng: new Rng(1), log: silentLogger, baseDir: '.' };
 /** Keras' LSTM parameter count. */
@@ -179,6 +179,18 @@ describe('model.options.lstm', () => {
     expect(kinds(recurrent)).toEqual(['fused']);
     plain.dispose();
     recurrent.dispose();
+  });
+
+  itNative('threads sets the native engine\'s threads; with a one-thread engine it is a config error', async () => {
+    for (const threads of [1, 2]) {
+      const m = await build(lstmModelFactory, { layers: [3], dense: [], threads });
+      expect(nativeThreads()).toBe(threads);
+      m.dispose();
+    }
+    const parse = () => lstmModelFactory.parseOptions({ lstm: 'fused', threads: 2 }, 'model.options');
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow("model.options.threads: threads sets the native engine's threads, but lstm is 'fused' (one thread); use lstm: native or auto, or trainer.options.workers to spread 'fused' over cores");
+    expect(() => lstmModelFactory.parseOptions({ threads: 0 }, 'model.options')).toThrow(/model\.options\.threads/);
   });
 
   it('native with recurrent dropout fails at config time, naming the option and the fix', () => {

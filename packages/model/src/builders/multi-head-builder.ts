@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, optionsParser, withDefaults, type ModelBuilder, type ModelSpec, type Rng, type StageFactory } from '@piano-lstm/core';
 import { DropoutNoise, SeededDropout, attachNoise } from './dropout-noise';
 import { createLstm } from './lstm-layer';
-import { checkStackOptions, STACK_OPTIONS, type StackOptions } from './lstm-stack';
+import { applyThreadsOption, checkStackOptions, STACK_OPTIONS, type StackOptions } from './lstm-stack';
 import { HeadEmbedding, HeadSoftmax } from './multi-head-layers';
 import { createOptimizer } from './optimizers';
 
@@ -21,6 +21,7 @@ export function buildMultiHead(opts: StackOptions, spec: ModelSpec, rng: Rng): t
   const sizes = heads.map((h) => h.size);
   if (sizes.reduce((a, b) => a + b, 0) !== spec.vocabSize) throw new ConfigError('encoder', `the heads' sizes (${sizes.join(' + ')}) do not add up to the vocabulary (${spec.vocabSize})`);
   const dims = heads.map((h, i) => opts.embedding && i === 0 ? opts.embedding : (h.dim ?? (i === 0 ? spec.embeddingDim ?? 64 : 16)));
+  applyThreadsOption(opts);
   const seeds = rng.fork('model.init');
   const noise = new DropoutNoise(rng.fork('model.dropout'));
   const model = tf.sequential();
