@@ -238,9 +238,11 @@ async function stepRow(
     gflops: r ? round(r.gflops, 2) : null,
     sgemm_gflops: r?.sgemmGflops ? round(r.sgemmGflops, 2) : null,
     pct_of_sgemm: r?.sgemmGflops ? pct(r.gflops, r.sgemmGflops) : null,
-    // the whole step against its own LSTM stack measured just before, same threads
-    pct_of_stack: r && stack ? pct(r.samplesPerS, stack.samplesPerS) : null,
-    rss_mb: round(c.peakRssMb, 0),
+    // the whole step against its own LSTM stack, same threads: measured in the same process
+    // between the steps when the child did (native), else in the stack row just before
+    pct_of_stack: r?.stackMs ? pct(r.stackMs, steady) : r && stack ? pct(r.samplesPerS, stack.samplesPerS) : null,
+    // the steps' own peak (the in-process stack measurement allocates its own layers afterwards)
+    rss_mb: round(r?.stepRssMb ?? c.peakRssMb, 0),
     status: c.failure ? `aborted: ${c.failure}` : 'ok',
   };
 }

@@ -30,6 +30,7 @@ describe('train-step bench on the recipes (model builders, trainer step)', () =>
     expect(Number.isFinite(r.loss) && r.loss > 0).toBe(true);
     expect(r.firstStepMs).toBeGreaterThan(0);
     expect(r.sgemmGflops).toBeUndefined();
+    expect(r.stackMs).toBeUndefined();
   }, 60000);
 
   it('seed-repo keeps its recurrent dropout except on native, and says so', () => {
@@ -44,6 +45,11 @@ describe('train-step bench on the recipes (model builders, trainer step)', () =>
     const r = await benchTrainStep({ impl: 'native', model: 'embedding-quickstart', batch: 4, seqLength: 4, vocab: 7, warmup: 0, repeats: 1, backend: 'wasm', threads: 1 });
     expect(r.engine).toBe('native');
     expect(r.sgemmGflops).toBeGreaterThan(0);
+    // the stack alone, measured in the same process between two blocks of steps
+    expect(r.stepMs).toHaveLength(2);
+    expect(r.stackMs).toBeGreaterThan(0);
+    expect(r.stepRssMb).toBeGreaterThan(0);
+    expect(r.stepRssMb!).toBeLessThanOrEqual(r.rssMb);
     const s = benchStack({ model: 'embedding-quickstart', batch: 4, seqLength: 4, threads: 1, warmup: 0, repeats: 1 });
     expect(s.sgemmGflops).toBeGreaterThan(0);
     expect(s.samplesPerS).toBeGreaterThan(0);

@@ -3,9 +3,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { createLstmLayer } from '../create-lstm-layer';
 import { registerFastWasmKernels } from '../fast-wasm-kernels';
 import { FusedLSTM } from '../fused-lstm';
-import { benchNativeStack, nativeSgemmGflops, setNativeThreads } from '../native-lstm-math';
+import { benchNativeStack, nativeSgemmGflops, nativeThreads, setNativeThreads } from '../native-lstm-math';
 import { DataParallelGradients } from '../parallel/data-parallel';
-import { benchBatch, benchModelShape, buildBenchModel, trainerStep, type BenchModel } from './bench-models';
+import { benchBatch, benchModelShape, buildBenchModel, trainerStep, type BenchModel, type BenchModelShape } from './bench-models';
 
 /**
  * Training-step measurements of the seed-doc model (the Classical Piano Composer network:
@@ -62,8 +62,16 @@ export interface TrainBenchResult {
   firstStepMs: number;
   /** LSTM training FLOPs per sample of this network (lstmTrainFlopsPerSample). */
   lstmFlopsPerSample: number;
-  /** native: oneDNN's own sgemm 1024³ GFLOP/s at the row's threads, measured between the steps (median). */
+  /** native: oneDNN's own sgemm 1024³ GFLOP/s at the row's threads, measured before and after the steps (median). */
   sgemmGflops?: number;
+  /**
+   * native rows of a bench model: the same LSTM stack alone (benchNativeLstm) in this process,
+   * between two blocks of the measured steps, ms per batch (median): the whole step's own ceiling
+   * under the same load, minutes apart at most.
+   */
+  stackMs?: number;
+  /** Peak RSS before the in-process stack measurement allocated its own layers. */
+  stepRssMb?: number;
   /** The LSTM engine the layers ran on (what `auto` picked, for a row that asks for it). */
   engine: string;
   /** What the row changed from the recipe, if anything. */
@@ -128,6 +136,7 @@ async function initBackend(backend: string, fastKernels: boolean): Promise<void>
 
 interface Stepper {
   model: tf.LayersModel;
+  shape?: BenchModelShape;
   step(): Promise<number>;
   flops: number;
   note?: string;
@@ -145,6 +154,7 @@ async function stepper(cfg: TrainBenchConfig): Promise<Stepper> {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return {
     model,
+    shape,
     flops: shape ? lstmTrainFlopsPerSample(shape.inputDim, shape.units, shape.seqLength) : lstmTrainFlopsPerSample(1, SEED_DOC_LSTMS, cfg.seqLength),
     note: shape?.note,
     step: async () => {
@@ -180,27 +190,54 @@ export async function benchTrainStep(cfg: TrainBenchConfig): Promise<TrainBenchR
   // changes from minute to minute, and a ratio is only meaningful under the same conditions.
   const a = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 3);
   const b = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 4);
-  try {
-    timeMatMul(a, b);
-    for (let i = 0; i < cfg.warmup + cfg.repeats; i++) {
+  // The ceilings right before and right after the steps; the steps back to back, as a training run
+  // takes them (a matMul between two steps leaves the next one ~10% slower: caches, page tables).
+  const ceilings = () => {
+    matMul.push(timeMatMul(a, b), timeMatMul(a, b));
+    if (native) sgemm.push(nativeSgemmGflops(CEILING_N, cfg.threads ?? 1));
+  };
+  // native: the stack alone between two blocks of steps (the machine's speed drifts by 10-20%
+  // from minute to minute on shared cores; a ratio of two child processes would carry that).
+  const stackMs: number[] = [];
+  let stepRssMb: number | undefined;
+  const stackAlone = () => {
+    stepRssMb ??= process.resourceUsage().maxRSS / 1024;
+    const sh = s.shape!;
+    stackMs.push(benchNativeStack({ T: sh.seqLength, B: cfg.batch, I: sh.inputDim, H: sh.units, threads: cfg.threads ?? nativeThreads(), warmup: 1, repeats: cfg.repeats }).msPerBatch);
+  };
+  const steps = async (n: number, measured: boolean) => {
+    for (let i = 0; i < n; i++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       loss = await s.step();
       const t1 = performance.now();
       const c1 = process.cpuUsage(c0);
-      if (i === 0) firstStepMs = t1 - t0;
-      if (i >= cfg.warmup) {
+      if (Number.isNaN(firstStepMs)) firstStepMs = t1 - t0;
+      if (measured) {
         stepMs.push(t1 - t0);
         cpuMs.push((c1.user + c1.system) / 1000);
-        matMul.push(timeMatMul(a, b), timeMatMul(a, b));
-        if (native) sgemm.push(nativeSgemmGflops(CEILING_N, cfg.threads ?? 1));
       }
     }
+  };
+  const withStack = native && s.shape !== undefined;
+  try {
+    timeMatMul(a, b);
+    await steps(cfg.warmup, false);
+    ceilings();
+    await steps(cfg.repeats, true);
+    if (withStack) {
+      stackAlone();
+      await steps(1, false);
+      await steps(cfg.repeats, true);
+      stackAlone();
+    }
+    ceilings();
   } finally {
     tf.dispose([a, b]);
     await s.dispose();
   }
-  return summarize(cfg, { stepMs, cpuMs, matMul, sgemm, loss, firstStepMs, flops: s.flops, engine, note: s.note });
+  const r = summarize(cfg, { stepMs, cpuMs, matMul, sgemm, loss, firstStepMs, flops: s.flops, engine, note: s.note });
+  return stackMs.length ? { ...r, stackMs: median(stackMs), stepRssMb } : r;
 }
 
 interface Measured {
