@@ -18,12 +18,12 @@ export interface NativeLstmStatus {
 export interface LoadOptions {
   /**
    * Only the first loadNativeLstm() call of the process decides (libgomp reads it at load).
-   * 'passive' (default): robust when other processes compete for the cores; 'spin': libgomp's
-   * default brief spinning, ~25% faster with 2 threads on an idle machine, but 2-thread batches
-   * collapse (3-5x slower) under contention. OMP_WAIT_POLICY / GOMP_SPINCOUNT in the environment
-   * override both ('env').
+   * 'short-spin' (default): spin a few microseconds at a barrier, then sleep — ~13% faster 2-thread
+   * steps than 'passive' on an idle machine, ~11% slower when another process takes a core
+   * mid-run; 'passive': sleep at once; 'spin': libgomp's default long spin, collapses (1.8-5x)
+   * under contention. OMP_WAIT_POLICY / GOMP_SPINCOUNT in the environment override all ('env').
    */
-  ompWait?: 'passive' | 'spin';
+  ompWait?: 'short-spin' | 'passive' | 'spin';
 }
 
 /** Dims: T steps, B batch, I input features, H units. */
@@ -94,7 +94,7 @@ function addonOrThrow(): RawAddon {
  * missing it returns `{ available: false, reason }` with a one-line reason.
  */
 export function loadNativeLstm(opts: LoadOptions = {}): NativeLstmStatus {
-  if (!cached) cached = loadAddon(opts.ompWait ?? 'passive');
+  if (!cached) cached = loadAddon(opts.ompWait ?? 'short-spin');
   const addon = cached.addon;
   if (!addon) return { available: false, reason: cached.reason, threads: 0 };
   const v = addon.version();
