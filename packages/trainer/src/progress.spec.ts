@@ -29,6 +29,16 @@ describe('progress', () => {
     expect(lines).toEqual(['epoch 1/3 - loss 2.5000']);
   });
 
+  it('with logEvery, also prints a line every that many batches (not for the epoch\'s last)', () => {
+    const stream = fakeStream(false);
+    const p = createProgress('lines', log, stream, 2);
+    p.startEpoch(1, 3, 5, 0);
+    for (let b = 1; b <= 4; b++) p.batch(b, 100 + b, 3 - b / 10);
+    p.endEpoch('epoch 1/3 - loss 2.5000');
+    expect(stream.text).toBe('');
+    expect(lines).toEqual(['epoch 1/3 batch 2/5 - loss 2.8000 - 102.0 samples/s', 'epoch 1/3 batch 4/5 - loss 2.6000 - 104.0 samples/s', 'epoch 1/3 - loss 2.5000']);
+  });
+
   it('draws a live bar with epoch, batches, samples/s and loss on a TTY', () => {
     const prevCI = process.env.CI;
     delete process.env.CI;

@@ -9,10 +9,23 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(mode: 'auto' | 'bar' | 'lines', log: Logger, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(mode: 'auto' | 'bar' | 'lines', log: Logger, stream: NodeJS.WriteStream = process.stderr, logEvery?: number): Progress {
   const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true && !process.env.CI);
   if (!useBar) {
-    return { startEpoch: () => undefined, batch: () => undefined, endEpoch: (line) => log.info(line), stop: () => undefined };
+    // Lines only: one per epoch, and with logEvery one every that many batches (the bar's content).
+    let epochOf = '';
+    let total = 0;
+    return {
+      startEpoch: (epoch, epochs, batches) => {
+        epochOf = `epoch ${epoch}/${epochs}`;
+        total = batches;
+      },
+      batch: (done, rate, loss) => {
+        if (logEvery && done % logEvery === 0 && done < total) log.info(`${epochOf} batch ${done}/${total} - loss ${loss.toFixed(4)} - ${rate.toFixed(1)} samples/s`);
+      },
+      endEpoch: (line) => log.info(line),
+      stop: () => undefined,
+    };
   }
   let bar: SingleBar | undefined;
   return {

@@ -54,6 +54,8 @@ export interface SupervisedOptions {
   maxMinutes?: number;
   /** `auto`: a live bar on a TTY, one line per epoch otherwise. */
   progress: 'auto' | 'bar' | 'lines';
+  /** Without the live bar: also one line every this many batches (running loss, samples/s). */
+  logEvery?: number;
   /** Data-parallel worker threads, each computing the gradient of its share of every batch (1: in-process). */
   workers: number;
 }
@@ -78,6 +80,12 @@ export const SUPERVISED_OPTIONS = defineOptions({
   maxSteps: { type: 'int', min: 1, defaultText: 'off', description: 'stop after this many batches since the run started (smoke tests, benchmarks)' },
   maxMinutes: { type: 'number', min: 0, minExclusive: true, defaultText: 'off', description: 'time budget: stop after this many minutes of training (cut-short epoch still validates and checkpoints; a resume gets a fresh budget)' },
   progress: { type: 'string', default: 'auto', choices: ['auto', 'bar', 'lines'], description: 'auto: a live bar when stderr is a TTY and CI is unset, else one line per epoch' },
+  logEvery: {
+    type: 'int',
+    min: 1,
+    defaultText: 'off',
+    description: "without the live bar (progress: lines, or no TTY): also a line every this many batches with the epoch's running loss and samples/s (logs of long runs, loss curves)",
+  },
   workers: { type: 'int', default: 1, min: 1, max: 2, description: 'data-parallel worker threads, each computing the gradient of half of every batch' },
   validation: {
     type: 'object',

@@ -166,7 +166,7 @@ export class SupervisedTrainer implements Trainer {
   /** The parts of training, in the order they hear each event. */
   private callbacks(job: TrainJob, run: RunFolder): TrainingCallback[] {
     const o = this.options;
-    const progress = progressCallback(o.progress, this.log, job.progressStream);
+    const progress = progressCallback(o.progress, this.log, job.progressStream, o.logEvery);
     const hint = job.resumeHint ?? `piano-lstm train ${run.file('config')} --resume ${run.dir}`;
     const onEpochEnd = job.onEpochEnd;
     return [

@@ -3,8 +3,8 @@ import { createProgress } from '../progress';
 import type { TrainingCallback } from '../training-callback';
 
 /** The live bar (TTY) and one line per epoch, Keras-style. `pause()` clears the bar before another message. */
-export function progressCallback(mode: 'auto' | 'bar' | 'lines', log: Logger, stream?: NodeJS.WriteStream): TrainingCallback & { pause(): void } {
-  const progress = createProgress(mode, log, stream);
+export function progressCallback(mode: 'auto' | 'bar' | 'lines', log: Logger, stream?: NodeJS.WriteStream, logEvery?: number): TrainingCallback & { pause(): void } {
+  const progress = createProgress(mode, log, stream, logEvery);
   return {
     onEpochBegin: ({ epoch, epochs, batches, firstBatch }) => progress.startEpoch(epoch, epochs, batches, firstBatch),
     onBatchEnd: ({ batch }, { sums }) => progress.batch(batch, sums.seen / Math.max(sums.trainSeconds, 1e-9), sums.lossSum / sums.seen),
