@@ -120,7 +120,8 @@ export function accelerateOptimizer<O extends tf.Optimizer>(opt: O): O {
         const m = slot(o.accumulatedFirstMoment, i, `${name}/m`, value);
         const v = slot(o.accumulatedSecondMoment, i, `${name}/v`, value);
         if (!g) return;
-        assignUpdate(value, g, m, v, (a) => mod.adamUpdate(a, { ...o, learningRate: o.learningRate, oneMinusAccBeta1: omab1, oneMinusAccBeta2: omab2 }));
+        const c = { learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, oneMinusAccBeta1: omab1, oneMinusAccBeta2: omab2 };
+        assignUpdate(value, g, m, v, (a) => mod.adamUpdate(a, c));
       });
       tf.tidy(() => {
         o.accBeta1.assign(tf.mul(o.accBeta1, o.beta1));
