@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '@piano-lstm/core';
-import { nativeLstmStatus } from '@piano-lstm/model';
+import { nativeEngineDescription, nativeLstmStatus } from '@piano-lstm/model';
 import {
   CEILING_N,
   type BenchModel,
@@ -259,7 +259,8 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
   const p = plan(opts.quick === true);
   const progress = (msg: string) => process.stderr.write(`bench train: ${msg}\n`);
   const rows: BenchRow[] = [];
-  const cpu = describeCpu();
+  const native = nativeEngineDescription();
+  const cpu = describeCpu() + (native ? `; native: ${native}` : '');
   const loadBefore = loadavg();
   progress(`${cpu}; load average before: ${loadBefore}`);
 

@@ -18,7 +18,7 @@ export { nativeLstmEngine } from './engines/native-lstm-engine';
 export { layersLstmEngine } from './engines/layers-lstm-engine';
 export { type LstmSequenceMath, type LstmSequenceInputs, type LstmForwardResult, type LstmGradients } from './lstm-sequence-math';
 export { TfjsLstmMath } from './tfjs-lstm-math';
-export { NativeLstmMath, nativeLstmStatus, nativeThreads, setNativeThreads } from './native-lstm-math';
+export { NativeLstmMath, nativeEngineDescription, nativeLstmStatus, nativeThreads, setNativeThreads } from './native-lstm-math';
 export { threadsForIdleCores } from './native-threads';
 export { fastDropout, fastDropoutMask } from './fast-dropout';
 export { createLstmStepCell } from './step/create-lstm-step-cell';

@@ -32,7 +32,7 @@ export interface NativeLayer {
   dispose(): void;
 }
 interface NativeModule {
-  loadNativeLstm(): { available: boolean; reason?: string; version?: string; threads: number };
+  loadNativeLstm(): { available: boolean; reason?: string; version?: string; threads: number; ompWait?: string };
   setThreads(n: number): void;
   sgemmGflops(n: number, threads: number, repeats?: number): number;
   benchNativeLstm(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number };
@@ -78,6 +78,17 @@ export function loadedNativeModule(): NativeModule | undefined {
   if (!mod) return undefined;
   if (!threadsChosen) nativeThreads();
   return mod;
+}
+
+/**
+ * One line on the native engine for bench output, e.g. "oneDNN 2.6.3 (omp), OpenMP wait short-spin"
+ * (undefined when the addon is unavailable). Does not choose the thread count.
+ */
+export function nativeEngineDescription(): string | undefined {
+  const mod = loadModule().mod;
+  if (!mod) return undefined;
+  const st = mod.loadNativeLstm();
+  return `${st.version ?? 'oneDNN'}, OpenMP wait ${st.ompWait ?? 'unknown'}`;
 }
 
 /** Whether the oneDNN LSTM can run here, and if not, one line saying why. */

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { defaultNativeThreads, idleCores, threadsForIdleCores } from './native-threads';
+import { nativeEngineDescription, nativeLstmStatus } from './native-lstm-math';
 
 describe('native engine default threads', () => {
   it.each([
@@ -33,5 +34,13 @@ describe('native engine default threads', () => {
       if (before === undefined) delete process.env.OMP_NUM_THREADS;
       else process.env.OMP_NUM_THREADS = before;
     }
+  });
+});
+
+describe('native engine description (bench output)', () => {
+  it('names oneDNN, its version and how idle OpenMP threads wait, or nothing without the addon', () => {
+    const d = nativeEngineDescription();
+    if (nativeLstmStatus().available) expect(d).toMatch(/^oneDNN \d+\.\d+\.\d+ \(omp\), OpenMP wait (short-spin|passive|spin|env)$/);
+    else expect(d).toBeUndefined();
   });
 });
