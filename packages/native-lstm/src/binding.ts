@@ -80,6 +80,7 @@ export interface RawAddon {
   /** out[i] = x[i]/(1-rate) or 0, from a counter-based hash of (seed, i); out may be x */
   dropout(x: Float32Array, out: Float32Array, rate: number, seed: number): void;
   rmspropUpdate(...args: (Float32Array | number)[]): void;
+  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, bias?: Float32Array): void;
   adamUpdate(...args: (Float32Array | number)[]): void;
   version(): { major: number; minor: number; patch: number; hash: string; cpuRuntime: string; maxThreads: number };
 }

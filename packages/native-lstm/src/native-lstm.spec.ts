@@ -4,6 +4,7 @@ import {
   loadNativeLstm,
   NativeLstmLayer,
   setThreads,
+  sgemm,
   sgemmGflops,
   sharedScratchpadBytes,
   type LstmDims,
@@ -417,5 +418,38 @@ describeNative(label, () => {
     layer.dispose();
     expect(() => layer.forward(x, null, null, null, { training: false })).toThrow(/disposed/);
     layer.dispose(); // idempotent
+  });
+});
+
+describeNative('sgemm (the Dense layers of a step)', () => {
+  afterAll(() => setThreads(1));
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('row-major op(A)·op(B) + bias, transA %s transB %s, at 1 and 2 threads', (transA, transB) => {
+    const [M, N, K] = [37, 53, 29];
+    const a = randomF32(M * K, 1, 11);
+    const b = randomF32(K * N, 1, 12);
+    const bias = randomF32(N, 1, 13);
+    const at = (i: number, k: number) => (transA ? a[k * M + i] : a[i * K + k]);
+    const bt = (k: number, j: number) => (transB ? b[j * K + k] : b[k * N + j]);
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      const c = new Float32Array(M * N).fill(NaN);
+      sgemm(a, b, c, { M, N, K, transA, transB }, bias);
+      let worst = 0;
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let s = bias[j];
+          for (let k = 0; k < K; k++) s += at(i, k) * bt(k, j);
+          worst = Math.max(worst, Math.abs(s - c[i * N + j]));
+        }
+      }
+      expect(worst).toBeLessThan(1e-4);
+    }
+    expect(() => sgemm(a, b, new Float32Array(3), { M, N, K })).toThrow("sgemm(c): 3 elements, expected 1961");
   });
 });

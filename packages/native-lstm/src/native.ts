@@ -147,6 +147,20 @@ export function dropout(x: Float32Array, out: Float32Array, rate: number, seed: 
   addonOrThrow().dropout(x, out, rate, seed >>> 0);
 }
 
+/**
+ * Row-major C[M,N] = op(A)·op(B) (+ bias[N] on every row) with oneDNN's sgemm on the addon's
+ * threads. A is [M,K] ([K,M] with transA), B is [K,N] ([N,K] with transB).
+ */
+export function sgemm(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  dims: { M: number; N: number; K: number; transA?: boolean; transB?: boolean },
+  bias?: Float32Array,
+): void {
+  addonOrThrow().sgemm(a, b, c, dims.M, dims.N, dims.K, dims.transA === true, dims.transB === true, ...(bias ? [bias] : []));
+}
+
 /** A weight, its gradient and its optimizer slots (inputs), and where their new values go (outputs). */
 export interface OptimizerArrays {
   w: Float32Array;

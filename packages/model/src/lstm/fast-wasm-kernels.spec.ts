@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { copyBox, fastWasmKernelsRegistered } from './fast-wasm-kernels';
 import { lstmCellBackward, lstmCellBackwardOps, lstmCellForward, lstmCellForwardOps } from './lstm-cell-kernels';
 import { maxAbsDiff, uniform, useWasm } from './testing/lstm-test-utils';
+import { nativeLstmStatus, setNativeThreads } from './native-lstm-math';
 
 /** Runs `f` on the cpu backend (the reference) and on wasm with the replaced kernels. */
 async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: number[][]; wasm: number[][] }> {
@@ -163,3 +164,60 @@ describe('Identity on wasm', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+(nativeLstmStatus().available ? describe : describe.skip)('matMul on the native addon (wasm, addon loaded)', () => {
+  beforeAll(useWasm);
+  afterAll(() => setNativeThreads(1));
+
+  // [a shape, b shape, transposeA, transposeB] — every product is ≥ 2²⁰ multiply-adds
+  const CASES: [number[], number[], boolean, boolean][] = [
+    [[256, 128], [128, 64], false, false],
+    [[128, 256], [128, 64], true, false],
+    [[256, 128], [64, 128], false, true],
+    [[128, 256], [64, 128], true, true],
+    [[3, 128, 96], [3, 96, 128], false, false],
+    [[3, 128, 96], [96, 128], false, false],
+    [[128, 96], [2, 96, 128], false, false],
+    [[1, 128, 96], [96, 128], false, false],
+  ];
+
+  it.each(CASES)('%j · %j (transposeA %s, transposeB %s) matches the wasm kernel', async (sa, sb, ta, tb) => {
+    for (const threads of [1, 2]) {
+      setNativeThreads(threads);
+      const a = uniform(sa, 1);
+      const b = uniform(sb, 2);
+      const bias = uniform([sb[sb.length - (tb ? 2 : 1)]], 3);
+      const native = tf.matMul(a, b, ta, tb);
+      const fused = tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias });
+      // the reference: the same products on the cpu backend
+      const av = a.arraySync();
+      const bv = b.arraySync();
+      const biasv = bias.arraySync();
+      await tf.setBackend('cpu');
+      const ref = tf.matMul(tf.tensor(av as number[]), tf.tensor(bv as number[]), ta, tb);
+      const refFused = tf.add(ref, tf.tensor(biasv as number[]));
+      const [r, rf] = [ref.arraySync(), refFused.arraySync()];
+      tf.dispose([ref, refFused]);
+      await useWasm();
+      expect(native.shape).toEqual(ref.shape);
+      expect(maxAbsDiff(native, tf.tensor(r as number[]))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(fused, tf.tensor(rf as number[]))).toBeLessThan(1e-4);
+      tf.dispose([a, b, bias, native, fused]);
+    }
+  });
+
+  it('leaves small products, other activations and integer inputs to wasm, with the same results', () => {
+    const a = uniform([8, 8], 4);
+    const b = uniform([8, 8], 5);
+    const relu = tf.fused.matMul({ a: uniform([256, 128], 6), b: uniform([128, 64], 7), activation: 'relu' });
+    expect(relu.min().dataSync()[0]).toBeGreaterThanOrEqual(0);
+    expect(maxAbsDiff(tf.matMul(a, b), tf.tensor(matMulRef(a, b)))).toBeLessThan(1e-5);
+    tf.dispose([a, b, relu]);
+  });
+});
+
+function matMulRef(a: tf.Tensor, b: tf.Tensor): number[][] {
+  const av = a.arraySync() as number[][];
+  const bv = b.arraySync() as number[][];
+  return av.map((row) => bv[0].map((_, j) => row.reduce((s, x, k) => s + x * bv[k][j], 0)));
+}

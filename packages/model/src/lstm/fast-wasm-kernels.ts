@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { loadedNativeModule } from './native-lstm-math';
 
 /**
  * Replacements for tfjs-backend-wasm 4.22 kernels that fall off the fast path, plus the one kernel
@@ -12,6 +13,11 @@ import * as tf from '@tensorflow/tfjs';
  *   the operand is transposed explicitly first.
  * - `UnsortedSegmentSum` (the gradient of `gather`, i.e. of an embedding) has no wasm kernel at
  *   all, so training an embedding on wasm throws.
+ * - `BatchMatMul`, `_FusedMatMul` once more: when this process has loaded the native addon (a
+ *   native LSTM engine), products of at least 2²⁰ multiply-adds go to oneDNN's sgemm on the
+ *   addon's threads (transposes read in place, a bias added there; other fused activations stay on
+ *   wasm): the Dense layers and the every-step output heads of a training step. Results differ from
+ *   wasm's only in the order of the sums (~1e-7 relative).
  * - `Identity` (`clone`, and the engine's copy of every tensor a kernel saves for its gradient):
  *   the stock kernel copies the memory; tensors are immutable, so the clone shares it, as on the
  *   cpu backend and as wasm's own `Reshape` does (seed-doc: ~70 ms of copies per training step).
@@ -157,8 +163,62 @@ function splitVKernel(stock: KernelFunc): KernelFunc {
   };
 }
 
+/** Below this many multiply-adds a product stays on wasm (the addon call and its threads cost ~µs). */
+export const NATIVE_MATMUL_MIN_MACS = 1 << 20;
+
+/**
+ * The product on the addon's sgemm, or undefined to leave it to wasm: float32, batch dims equal or
+ * one side unbatched, no activation but linear, bias (if any) a vector over the columns.
+ */
+function nativeMatMul(args: KernelArgs): tf.TensorInfo | undefined {
+  const mod = loadedNativeModule();
+  if (!mod) return undefined;
+  const a = args.inputs.a as tf.TensorInfo;
+  const b = args.inputs.b as tf.TensorInfo;
+  const bias = args.inputs.bias as tf.TensorInfo | undefined;
+  const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return undefined;
+  if (args.inputs.preluActivationWeights || (attrs.activation && attrs.activation !== 'linear')) return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2) return undefined;
+  const M = attrs.transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const K = attrs.transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const N = attrs.transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const nA = tf.util.sizeFromShape(batchA);
+  const nB = tf.util.sizeFromShape(batchB);
+  const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
+  if (!sameBatch && nA !== 1 && nB !== 1) return undefined;
+  if (M * N * K < NATIVE_MATMUL_MIN_MACS) return undefined;
+  if (bias && tf.util.sizeFromShape(bias.shape) !== N) return undefined;
+  const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(batchA, batchB);
+  const batches = Math.max(nA, nB);
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput([...batchShape, M, N], 'float32');
+  const av = backend.typedArrayFromHeap(a) as Float32Array;
+  const bv = backend.typedArrayFromHeap(b) as Float32Array;
+  const cv = backend.typedArrayFromHeap(out) as Float32Array;
+  const biasv = bias ? (backend.typedArrayFromHeap(bias) as Float32Array) : undefined;
+  for (let i = 0; i < batches; i++) {
+    const ai = nA === 1 ? 0 : i;
+    const bi = nB === 1 ? 0 : i;
+    mod.sgemm(
+      av.subarray(ai * M * K, (ai + 1) * M * K),
+      bv.subarray(bi * K * N, (bi + 1) * K * N),
+      cv.subarray(i * M * N, (i + 1) * M * N),
+      { M, N, K, transA: attrs.transposeA, transB: attrs.transposeB },
+      biasv,
+    );
+  }
+  return out;
+}
+
 function matMulKernel(stock: KernelFunc, transpose: KernelFunc): KernelFunc {
   return (args) => {
+    const native = nativeMatMul(args);
+    if (native) return native;
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (!attrs.transposeA && !attrs.transposeB) return stock(args);
     const backend = args.backend as WasmBackendLike;

@@ -38,6 +38,7 @@ interface NativeModule {
   benchNativeLstm(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number };
   NativeLstmLayer: new (dims: NativeDims) => NativeLayer;
   dropout(x: Float32Array, out: Float32Array, rate: number, seed: number): void;
+  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, dims: { M: number; N: number; K: number; transA?: boolean; transB?: boolean }, bias?: Float32Array): void;
   rmspropUpdate(a: NativeOptimizerArrays, c: { learningRate: number; decay: number; momentum: number; epsilon: number }): void;
   adamUpdate(
     a: NativeOptimizerArrays,

@@ -960,7 +960,7 @@ Napi::Float32Array f32Arg(const Napi::CallbackInfo &info, size_t i, const char *
     throw Napi::TypeError::New(info.Env(), std::string(what) + ": Float32Array expected");
   }
   auto a = info[i].As<Napi::Float32Array>();
-  if (n != size_t(-1) && a.ElementLength() != n) throw Napi::RangeError::New(info.Env(), std::string(what) + ": length differs from the weight's");
+  if (n != size_t(-1) && a.ElementLength() != n) throw Napi::RangeError::New(info.Env(), std::string(what) + ": " + std::to_string(a.ElementLength()) + " elements, expected " + std::to_string(n));
   return a;
 }
 
@@ -1034,6 +1034,36 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// sgemm(a, b, c, M, N, K, transA, transB, bias?): row-major C[M,N] = op(A)·op(B) (+ bias[N] on every
+// row) with oneDNN's sgemm on the addon's threads: the Dense layers and output heads of a training
+// step (tfjs-wasm's matMul runs on one thread).
+Napi::Value Sgemm(const Napi::CallbackInfo &info) {
+  auto env = info.Env();
+  for (int k = 3; k <= 5; ++k)
+    if (!info[k].IsNumber()) throw Napi::TypeError::New(env, "sgemm(a, b, c, M, N, K, transA, transB, bias?): M, N, K must be numbers");
+  const int64_t M = info[3].As<Napi::Number>().Int64Value(), N = info[4].As<Napi::Number>().Int64Value(), K = info[5].As<Napi::Number>().Int64Value();
+  if (M < 1 || N < 1 || K < 1) throw Napi::RangeError::New(env, "sgemm: M, N and K must be positive");
+  const bool ta = info[6].ToBoolean().Value(), tb = info[7].ToBoolean().Value();
+  auto a = f32Arg(info, 0, "sgemm(a)", size_t(M * K));
+  auto b = f32Arg(info, 1, "sgemm(b)", size_t(K * N));
+  auto c = f32Arg(info, 2, "sgemm(c)", size_t(M * N));
+  const bool hasBias = info.Length() > 8 && info[8].IsTypedArray();
+  Napi::Float32Array bias;
+  if (hasBias) bias = f32Arg(info, 8, "sgemm(bias)", size_t(N));
+  std::lock_guard<std::mutex> lock(g_execMutex);
+  SignalShield shield;
+  float *C = c.Data();
+  dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.f, a.Data(), ta ? M : K, b.Data(), tb ? K : N, 0.f, C, N);
+  if (st != dnnl_success) throw Napi::Error::New(env, "oneDNN: dnnl_sgemm failed (status " + std::to_string(int(st)) + ")");
+  if (hasBias) {
+    const float *bv = bias.Data();
+    parallelRanges(M * N, [&](int64_t b0, int64_t e0) {
+      for (int64_t i = b0; i < e0; ++i) C[i] += bv[i % N];
+    });
+  }
+  return env.Undefined();
+}
+
 Napi::Value SharedScratchpadBytes(const Napi::CallbackInfo &info) {
   std::lock_guard<std::mutex> lock(g_execMutex);
   return Napi::Number::New(info.Env(), double(g_scratch.n));
@@ -1067,6 +1097,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
   exports.Set("sharedScratchpadBytes", Napi::Function::New(env, SharedScratchpadBytes));
   exports.Set("dropout", Napi::Function::New(env, Dropout));
+  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("rmspropUpdate", Napi::Function::New(env, RmspropUpdate));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   return exports;
