@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadedNativeModule } from './native-lstm-math';
-
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import { loadedNativeModule, withTensorMemory } from './native-lstm-math';
 
 function checkRate(rate: number): void {
   if (!(rate >= 0 && rate < 1)) throw new Error(`dropout rate: ${rate} is out of range (0 ≤ rate < 1)`);
@@ -37,17 +32,9 @@ export function dropoutInto(x: Float32Array, out: Float32Array, rate: number, se
   }
 }
 
-/** `dropoutInto` on a tensor: a new tensor (written straight into wasm memory on wasm). */
+/** `dropoutInto` on a float32 tensor: a new tensor (written straight into wasm memory on wasm). */
 function applyDropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
-  if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
-    const heap = tf.backend() as unknown as WasmHeap;
-    const info = heap.makeOutput(x.shape, 'float32');
-    dropoutInto(heap.typedArrayFromHeap(x) as Float32Array, heap.typedArrayFromHeap(info) as Float32Array, rate, seed);
-    return tf.engine().makeTensorFromTensorInfo(info);
-  }
-  const out = new Float32Array(x.size);
-  dropoutInto(x.dataSync() as Float32Array, out, rate, seed);
-  return tf.tensor(out, x.shape, 'float32');
+  return withTensorMemory([x], [x.shape], ([xv], [out]) => dropoutInto(xv, out, rate, seed))[0];
 }
 
 /** The inverted-dropout multiplier fastDropout applies for `shape` and `seed` (0 or 1/(1-rate)). */

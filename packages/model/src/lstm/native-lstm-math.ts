@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { LstmSequenceMath, LstmForwardResult, LstmGradients, LstmSequenceInputs } from './lstm-sequence-math';
+import type { WasmBackendLike } from './fast-wasm-kernels';
 import { defaultNativeThreads } from './native-threads';
 
 /**
@@ -92,6 +93,15 @@ export function nativeEngineDescription(): string | undefined {
   return `${st.version ?? 'oneDNN'}, OpenMP wait ${st.ompWait ?? 'unknown'}`;
 }
 
+/** The loaded addon, or an error with the one-line reason it is unavailable (`hint`: what to do instead). */
+function moduleOrThrow(hint = ''): NativeModule {
+  const l = loadModule();
+  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}${hint}`);
+  return l.mod;
+}
+
+const USE_FUSED = ' (use lstm: fused or auto)';
+
 /** Whether the oneDNN LSTM can run here, and if not, one line saying why. */
 export function nativeLstmStatus(): { available: boolean; reason?: string } {
   const l = loadModule();
@@ -100,9 +110,7 @@ export function nativeLstmStatus(): { available: boolean; reason?: string } {
 
 /** A fresh addon layer (I and H fixed, T and B resizable); throws the one-line reason when the addon is absent. */
 export function newNativeLayer(dims: NativeDims): NativeLayer {
-  const l = loadModule();
-  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason} (use lstm: fused or auto)`);
-  return new l.mod.NativeLstmLayer(dims);
+  return new (moduleOrThrow(USE_FUSED).NativeLstmLayer)(dims);
 }
 
 /** Whether the process-wide thread count was chosen (by setNativeThreads or the default). */
@@ -113,27 +121,19 @@ let threadsChosen = false;
  * first native layer is created, see native-threads.ts).
  */
 export function setNativeThreads(n: number): void {
-  const l = loadModule();
-  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
-  l.mod.setThreads(n);
+  moduleOrThrow().setThreads(n);
   threadsChosen = true;
 }
 
 /** The thread count in effect for the native engine, choosing the default on first use. */
 export function nativeThreads(): number {
-  const l = loadModule();
-  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
+  const mod = moduleOrThrow();
   if (!threadsChosen) {
     const n = defaultNativeThreads();
-    if (n !== undefined) l.mod.setThreads(n);
+    if (n !== undefined) mod.setThreads(n);
     threadsChosen = true;
   }
-  return l.mod.loadNativeLstm().threads;
-}
-
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  return mod.loadNativeLstm().threads;
 }
 
 export interface NativeStackBenchOptions {
@@ -148,16 +148,12 @@ export interface NativeStackBenchOptions {
 
 /** Forward+backward of an LSTM stack alone on the addon, buffers reused (its `benchNativeLstm`). */
 export function benchNativeStack(opts: NativeStackBenchOptions): { msPerBatch: number; cpuMs: number; threads: number } {
-  const l = loadModule();
-  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
-  return l.mod.benchNativeLstm(opts);
+  return moduleOrThrow().benchNativeLstm(opts);
 }
 
 /** oneDNN's own n³ sgemm GFLOP/s on `threads` threads (the bench's same-process ceiling). */
 export function nativeSgemmGflops(n: number, threads: number): number {
-  const l = loadModule();
-  if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason}`);
-  return l.mod.sgemmGflops(n, threads);
+  return moduleOrThrow().sgemmGflops(n, threads);
 }
 
 /**
@@ -170,7 +166,7 @@ export function nativeSgemmGflops(n: number, threads: number): number {
  */
 export function withTensorMemory(inputs: tf.Tensor[], shapes: number[][], call: (ins: Float32Array[], outs: Float32Array[]) => void): tf.Tensor[] {
   if (tf.getBackend() === 'wasm') {
-    const heap = tf.backend() as unknown as WasmHeap;
+    const heap = tf.backend() as unknown as WasmBackendLike;
     const infos = shapes.map((sh) => heap.makeOutput(sh, 'float32'));
     const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
     call(inputs.map(view), infos.map(view));
@@ -202,8 +198,7 @@ export class NativeLstmMath implements LstmSequenceMath {
   private dyFull: Float32Array | undefined;
 
   constructor() {
-    const l = loadModule();
-    if (!l.mod) throw new Error(`lstm 'native' is unavailable: ${l.reason} (use lstm: fused or auto)`);
+    moduleOrThrow(USE_FUSED);
     nativeThreads();
   }
 
