@@ -197,14 +197,14 @@ async function nativeRows(entry: string, quick: boolean, progress: (m: string) =
         rss_mb: round(so.peakRssMb, 0),
         status: so.failure ? `aborted: ${so.failure}` : 'ok',
       });
-      rows.push(await stepRow(entry, p, 'native', threads, st, { warmup, repeats, timeout }, progress));
+      rows.push(await stepRow(entry, p, 'native', threads, { warmup, repeats, timeout }, progress));
     }
-    if (p.fused) rows.push(await stepRow(entry, p, 'fused', 1, undefined, { warmup, repeats, timeout }, progress));
+    if (p.fused) rows.push(await stepRow(entry, p, 'fused', 1, { warmup, repeats, timeout }, progress));
   }
   if (!quick) {
     // The default thread setting with a busy process on one core (compare with the idle 1-thread row).
     const p = nativePlan(false)[0];
-    rows.push(await stepRow(entry, p, 'native', undefined, undefined, { warmup, repeats, timeout, competitor: true }, progress));
+    rows.push(await stepRow(entry, p, 'native', undefined, { warmup, repeats, timeout, competitor: true }, progress));
   }
   return rows;
 }
@@ -214,7 +214,6 @@ async function stepRow(
   p: NativePlan,
   impl: Impl,
   threads: number | undefined,
-  stack: StackBenchResult | undefined,
   o: { warmup: number; repeats: number; timeout: number; competitor?: boolean },
   progress: (m: string) => void,
 ): Promise<BenchRow> {
@@ -238,9 +237,9 @@ async function stepRow(
     gflops: r ? round(r.gflops, 2) : null,
     sgemm_gflops: r?.sgemmGflops ? round(r.sgemmGflops, 2) : null,
     pct_of_sgemm: r?.sgemmGflops ? pct(r.gflops, r.sgemmGflops) : null,
-    // the whole step against its own LSTM stack, same threads: measured in the same process
-    // between the steps when the child did (native), else in the stack row just before
-    pct_of_stack: r?.stackMs ? pct(r.stackMs, steady) : r && stack ? pct(r.samplesPerS, stack.samplesPerS) : null,
+    // the whole step against its own LSTM stack, same threads, measured in the same process
+    // between the steps (native rows)
+    pct_of_stack: r?.stackMs ? pct(r.stackMs, steady) : null,
     // the steps' own peak (the in-process stack measurement allocates its own layers afterwards)
     rss_mb: round(r?.stepRssMb ?? c.peakRssMb, 0),
     status: c.failure ? `aborted: ${c.failure}` : 'ok',

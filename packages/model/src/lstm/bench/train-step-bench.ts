@@ -186,12 +186,12 @@ export async function benchTrainStep(cfg: TrainBenchConfig): Promise<TrainBenchR
   const cpuMs: number[] = [];
   const matMul: { wallMs: number; cpuMs: number }[] = [];
   const sgemm: number[] = [];
-  // The ceilings are measured in the same process, between the steps: on a shared machine the load
-  // changes from minute to minute, and a ratio is only meaningful under the same conditions.
+  // The ceilings are measured in the same process, right before and right after the steps: on a
+  // shared machine the load changes from minute to minute, and a ratio is only meaningful under the
+  // same conditions. The steps run back to back, as a training run takes them (a matMul between two
+  // steps leaves the next one ~10% slower: caches, page tables).
   const a = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 3);
   const b = tf.randomNormal([CEILING_N, CEILING_N], 0, 1, 'float32', 4);
-  // The ceilings right before and right after the steps; the steps back to back, as a training run
-  // takes them (a matMul between two steps leaves the next one ~10% slower: caches, page tables).
   const ceilings = () => {
     matMul.push(timeMatMul(a, b), timeMatMul(a, b));
     if (native) sgemm.push(nativeSgemmGflops(CEILING_N, cfg.threads ?? 1));
