@@ -18,4 +18,4 @@ export {
   type StackBenchConfig,
   type StackBenchResult,
 } from './lstm/bench/train-step-bench';
-export { BENCH_MODELS, benchModelShape, type BenchModel } from './lstm/bench/bench-models';
+export { BENCH_MODELS, benchBatch, benchModelShape, buildBenchModel, type BenchModel } from './lstm/bench/bench-models';

@@ -23,6 +23,11 @@ export interface StepSetup {
 /** How one batch turns into a weight update: in this process, or over data-parallel workers. */
 export interface StepStrategy {
   step(batch: EncodedBatch): Promise<StepResult>;
+  /**
+   * Brings the setup's model and optimizer up to date when the steps ran elsewhere (a step thread
+   * holding its own copy): the loop calls it before validating, saving or handing the model back.
+   */
+  sync?(): Promise<void>;
   dispose(): Promise<void>;
 }
 

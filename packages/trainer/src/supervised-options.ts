@@ -58,6 +58,8 @@ export interface SupervisedOptions {
   logEvery?: number;
   /** Data-parallel worker threads, each computing the gradient of its share of every batch (1: in-process). */
   workers: number;
+  /** Where a step runs: `auto` = a worker thread on the wasm and cpu backends, else this thread. */
+  stepThread: 'auto' | 'worker' | 'main';
 }
 
 const MODES = ['min', 'max', 'auto'] as const;
@@ -87,6 +89,13 @@ export const SUPERVISED_OPTIONS = defineOptions({
     description: "without the live bar (progress: lines, or no TTY): also a line every this many batches with the epoch's running loss and samples/s (logs of long runs, loss curves)",
   },
   workers: { type: 'int', default: 1, min: 1, max: 2, description: 'data-parallel worker threads, each computing the gradient of half of every batch' },
+  stepThread: {
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', 'worker', 'main'],
+    description:
+      "worker: each step runs on a worker thread holding the model and optimizer (the event loop stays free: the live bar moves, Ctrl-C saves at once; same numbers as main); main: on the trainer's thread; auto: worker on the wasm and cpu backends, main on node (tfjs-node)",
+  },
   validation: {
     type: 'object',
     description: 'a held-out split of whole pieces (no window leaks)',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InputError, RunFolder, modelSpecOf, type EpochMetrics, type Logger, type ModelBuilder, type Piece, type Rng, type StageRegistry, type Trainer as StageTrainer } from '@piano-lstm/core';
+import { ConfigError, InputError, RunFolder, modelSpecOf, type EpochMetrics, type Logger, type ModelBuilder, type Piece, type Rng, type StageRegistry, type Trainer as StageTrainer } from '@piano-lstm/core';
 import {
   DropoutNoise,
   FusedLSTM,
@@ -24,6 +24,7 @@ import { reduceLrOnPlateau } from './callbacks/reduce-lr-on-plateau';
 import { metricsLog } from './callbacks/metrics-log';
 import { modelCheckpoint } from './callbacks/model-checkpoint';
 import { progressCallback } from './callbacks/progress-callback';
+import { ThreadedStep } from './step-thread';
 import { DataParallelStep, InProcessStep, evaluateWindows, type StepSetup, type StepStrategy } from './step-strategy';
 import type { HeadLayout } from './step-math';
 import type { SupervisedOptions } from './supervised-options';
@@ -189,7 +190,19 @@ export class SupervisedTrainer implements Trainer {
     if (setup.model.layers.some((l) => l instanceof FusedLSTM && l.engineName === 'native')) {
       this.log.info(`lstm: native (oneDNN), ${nativeThreads()} thread(s) — model.options.threads overrides`);
     }
-    return new InProcessStep(setup);
+    const where = this.options.stepThread;
+    const backend = tf.getBackend();
+    if (where === 'main' || (where === 'auto' && backend !== 'wasm' && backend !== 'cpu')) return new InProcessStep(setup);
+    if (where === 'worker' && backend !== 'wasm' && backend !== 'cpu') {
+      throw new ConfigError('trainer.options.stepThread', `'worker' runs on the wasm and cpu backends, not '${backend}'; set stepThread: main (or auto), or backend: wasm`);
+    }
+    try {
+      return await ThreadedStep.start(setup);
+    } catch (e) {
+      // A model the worker cannot rebuild (a plugin's layer registered only here, say) still trains.
+      this.log.warn(`trainer.options.stepThread: the step thread could not start (${(e as Error).message.split('\n')[0]}); stepping on the main thread (stepThread: main skips the attempt)`);
+      return new InProcessStep(setup);
+    }
   }
 
   /** The windows each epoch trains on (fixed, or transposed afresh), and the validation scorer. */

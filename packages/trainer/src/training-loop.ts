@@ -27,6 +27,8 @@ export interface LoopData {
  */
 export async function runTrainingLoop(session: TrainingSession, data: LoopData, strategy: StepStrategy, callbacks: readonly TrainingCallback[]): Promise<void> {
   const { startEpoch, startStep, epochs } = session.setup;
+  session.syncModel = async () => strategy.sync?.();
+  let finished = false;
   try {
     for (let epoch = startEpoch; epoch <= epochs; epoch++) {
       session.snapshotEpochStart();
@@ -38,6 +40,7 @@ export async function runTrainingLoop(session: TrainingSession, data: LoopData, 
       const started = Date.now();
       for (const c of callbacks) await c.onEpochBegin?.({ epoch, epochs, batches: plan.batches, firstBatch }, session);
       const batchesDone = await runBatches(session, data, plan, { epoch, firstBatch }, strategy, callbacks);
+      await session.syncModel();
       const metrics = epochMetrics(session, data, epoch, started);
       for (const c of callbacks) await c.onEpochEnd?.({ metrics, epochs, batchesDone, batches: plan.batches }, session);
       if (session.stops.size) {
@@ -45,7 +48,12 @@ export async function runTrainingLoop(session: TrainingSession, data: LoopData, 
         break;
       }
     }
+    finished = true;
   } finally {
+    // The model handed back (and saved by onTrainEnd callbacks) is the trained one; after a failure,
+    // as far as it can be brought back without hiding the failure.
+    if (finished) await session.syncModel();
+    else await session.syncModel().catch(() => undefined);
     for (const c of callbacks) await c.onTrainEnd?.(session);
   }
 }

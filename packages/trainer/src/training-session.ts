@@ -73,6 +73,8 @@ export class TrainingSession {
   stopMessage?: string;
   /** Leave the current epoch after this batch (its metrics and checkpoint still happen). */
   endEpochNow = false;
+  /** Brings `model` and the optimizer up to date when the steps run elsewhere (set by the loop; see StepStrategy.sync). */
+  syncModel: () => Promise<void> = async () => undefined;
 
   constructor(readonly setup: SessionSetup) {
     this.globalStep = setup.globalStep;
@@ -108,6 +110,7 @@ export class TrainingSession {
    * middle of the next one after `step` batches.
    */
   async save(name: string, at: { epoch: number; step: number; metrics?: EpochMetrics; partial?: EpochSums }): Promise<void> {
+    await this.syncModel();
     const random = randomState(this.model, this.setup.streams);
     const rng = at.partial ? { ...random.rng, ...this.epochStartRng } : random.rng;
     const state: TrainingState = {

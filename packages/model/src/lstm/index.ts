@@ -31,4 +31,5 @@ export { registerLstmCellKernels } from './lstm-cell-kernels';
 export { FastOrthogonal, resolveInitializer, type InitializerSpec } from './lstm-initializers';
 export { convertLstmTopology, savedLstmLayers, type LstmLayerClass, type SavedLstmLayer } from './convert-lstm-topology';
 export { DataParallelGradients, shardSizes, type DataParallelOptions } from './parallel/data-parallel';
+export { startModuleWorker, WorkerChannel } from './parallel/start-worker';
 export { type StepNoise } from './parallel/protocol';

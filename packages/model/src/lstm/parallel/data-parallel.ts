@@ -1,6 +1,5 @@
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { startModuleWorker, WorkerChannel } from './start-worker';
 import { ArrayMessage, InitMessage, lossFunction, StepMessage, StepNoise, StepReply, WorkerReply } from './protocol';
 
 export interface DataParallelOptions {
@@ -9,56 +8,6 @@ export interface DataParallelOptions {
   backend?: 'wasm' | 'cpu';
   /** Loss name; default: the model's compiled loss when it is a name. */
   loss?: string;
-}
-
-/**
- * The worker's entry: the compiled .js next to this file, or under ts-jest (sources only) the
- * .ts file through a small TypeScript require hook.
- */
-function startWorker(): Worker {
-  if (__filename.endsWith('.js')) return new Worker(path.join(__dirname, 'gradient-worker.js'));
-  const bootstrap = `
-    const { workerData } = require('node:worker_threads');
-    const fs = require('node:fs');
-    const ts = require(workerData.typescript);
-    require.extensions['.ts'] = (m, filename) => {
-      const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-        fileName: filename,
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, useDefineForClassFields: false },
-      });
-      m._compile(out.outputText, filename);
-    };
-    require(workerData.file);`;
-  return new Worker(bootstrap, {
-    eval: true,
-    workerData: { typescript: require.resolve('typescript'), file: path.join(__dirname, 'gradient-worker.ts') },
-  });
-}
-
-class WorkerHandle {
-  private pending: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | undefined;
-  constructor(readonly worker: Worker) {
-    worker.on('message', (r: WorkerReply) => {
-      const p = this.pending;
-      this.pending = undefined;
-      if (r.type === 'error') p?.reject(new Error(r.message));
-      else p?.resolve(r);
-    });
-    worker.on('error', (e) => {
-      this.pending?.reject(e);
-      this.pending = undefined;
-    });
-    worker.on('exit', (code) => {
-      this.pending?.reject(new Error(`data-parallel worker exited with code ${code}`));
-      this.pending = undefined;
-    });
-  }
-  request(msg: InitMessage | StepMessage, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage(msg, transfer);
-    });
-  }
 }
 
 /** Row counts of `n` nearly equal shards of `rows` (no empty shard). */
@@ -87,7 +36,7 @@ export class DataParallelGradients {
 
   private constructor(
     private readonly model: tf.LayersModel,
-    private readonly handles: WorkerHandle[],
+    private readonly handles: WorkerChannel<InitMessage | StepMessage, WorkerReply>[],
     private readonly weights: Float32Array,
   ) {}
 
@@ -108,7 +57,7 @@ export class DataParallelGradients {
       weights: shared,
       weightShapes,
     };
-    const handles = Array.from({ length: opts.workers }, () => new WorkerHandle(startWorker()));
+    const handles = Array.from({ length: opts.workers }, () => new WorkerChannel<InitMessage | StepMessage, WorkerReply>(startModuleWorker(__dirname, 'gradient-worker'), 'data-parallel worker'));
     const dp = new DataParallelGradients(model, handles, new Float32Array(shared));
     try {
       await Promise.all(handles.map((h, index) => h.request({ ...init, index, workers: opts.workers })));

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import type { EncodedBatch } from '@piano-lstm/core';
+import { describeOptimizer, lstmEngineOf, nativeThreads, randomState, restoreRandomState, startModuleWorker, WorkerChannel } from '@piano-lstm/model';
+import type { StepResult, StepSetup, StepStrategy } from './step-strategy';
+import type { NamedArray, ThreadRandom, ThreadReply, ThreadRequest, ThreadState } from './step-thread-protocol';
+
+/**
+ * The training step on a worker thread, so the trainer's event loop stays free during a step (a
+ * live progress bar, Ctrl-C answered at once, a server in the same process keeps serving). The
+ * worker holds a replica of the model and the optimizer and steps exactly as InProcessStep would:
+ * same loss, clipping, optimizer and dropout streams, same backend and LSTM engines. Weights stay
+ * there between steps; `sync()` copies the weights, the optimizer state and the random state back
+ * to the trainer's model and optimizer (before validation and checkpoints), which between syncs
+ * must not be changed other than by their learning rate (sent with every step).
+ */
+export class ThreadedStep implements StepStrategy {
+  /** Steps taken since the trainer's model was last brought up to date. */
+  private stale = false;
+  /** The random state the worker holds, as the trainer last saw it (JSON). */
+  private workerRandom: string;
+
+  private constructor(
+    private readonly s: StepSetup,
+    private readonly channel: WorkerChannel<ThreadRequest, ThreadReply>,
+  ) {
+    this.workerRandom = JSON.stringify(randomOf(s.model));
+  }
+
+  /** Starts the worker with the model's and optimizer's current state (fresh or resumed). */
+  static async start(s: StepSetup): Promise<ThreadedStep> {
+    const backend = tf.getBackend();
+    if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`the step thread runs on the wasm and cpu backends, not '${backend}'`);
+    const engines: Record<string, string> = {};
+    for (const layer of s.model.layers) {
+      const engine = lstmEngineOf(layer);
+      if (engine) engines[layer.name] = engine.name;
+    }
+    const channel = new WorkerChannel<ThreadRequest, ThreadReply>(startModuleWorker(__dirname, 'step-thread-worker'), 'the training step thread');
+    const init: ThreadRequest = {
+      type: 'init',
+      backend,
+      topology: JSON.stringify(s.model.toJSON(null, false)),
+      engines,
+      ...(Object.values(engines).includes('native') ? { nativeThreads: nativeThreads() } : {}),
+      optimizerSpec: describeOptimizer(s.optimizer),
+      variableNames: s.model.trainableWeights.map((w) => (w.read() as tf.Variable).name),
+      sparse: s.sparse,
+      heads: s.heads,
+      clipNorm: s.clipNorm,
+      clipValue: s.clipValue,
+      ...(await captureState(s.model, s.optimizer)),
+    };
+    try {
+      await channel.request(init);
+    } catch (e) {
+      await channel.worker.terminate();
+      throw e;
+    }
+    return new ThreadedStep(s, channel);
+  }
+
+  async step(batch: EncodedBatch): Promise<StepResult> {
+    const learningRate = describeOptimizer(this.s.optimizer).learningRate!;
+    // Validation between epochs calls the trainer's model, which advances its LSTM call counters.
+    const random = randomOf(this.s.model);
+    const moved = !this.stale && JSON.stringify(random) !== this.workerRandom;
+    const r = await this.channel.request({ type: 'step', batch, learningRate, ...(moved ? { random } : {}) });
+    this.stale = true;
+    if (r.type !== 'step') throw new Error(`the training step thread answered '${r.type}' to a step`);
+    return { loss: r.loss, correct: r.correct };
+  }
+
+  async sync(): Promise<void> {
+    if (!this.stale) return;
+    const r = await this.channel.request({ type: 'state' });
+    if (r.type !== 'state') throw new Error(`the training step thread answered '${r.type}' to a state request`);
+    await applyState(this.s.model, this.s.optimizer, r);
+    this.workerRandom = JSON.stringify(randomOf(this.s.model));
+    this.stale = false;
+  }
+
+  async dispose(): Promise<void> {
+    await this.channel.worker.terminate();
+  }
+}
+
+const arrayOf = (t: tf.Tensor) => ({ data: (t.dataSync() as Float32Array | Int32Array).slice(), shape: t.shape, dtype: t.dtype as 'float32' | 'int32' });
+const tensorOf = (a: { data: Float32Array | Int32Array; shape: number[]; dtype: 'float32' | 'int32' }) => tf.tensor(a.data, a.shape, a.dtype);
+
+function randomOf(model: tf.LayersModel): ThreadRandom {
+  const r = randomState(model);
+  return { dropout: r.rng.dropout, layerCalls: r.layerCalls };
+}
+
+async function captureState(model: tf.LayersModel, optimizer: tf.Optimizer): Promise<ThreadState> {
+  const named = await optimizer.getWeights();
+  const opt: NamedArray[] = named.map((w) => ({ name: w.name, ...arrayOf(w.tensor) }));
+  named[0]?.tensor.dispose(); // the iteration count, made for the call
+  return { weights: model.weights.map((w) => arrayOf(w.read())), optimizer: opt, ...randomOf(model) };
+}
+
+async function applyState(model: tf.LayersModel, optimizer: tf.Optimizer, st: ThreadState): Promise<void> {
+  const values = st.weights.map(tensorOf);
+  model.setWeights(values);
+  tf.dispose(values);
+  const before = await optimizer.getWeights();
+  const named = st.optimizer.map((w) => ({ name: w.name, tensor: tensorOf(w) }));
+  await optimizer.setWeights(named);
+  tf.dispose(named.map((w) => w.tensor));
+  // setWeights made new slot variables: the old ones (and the iteration scalar getWeights made) go.
+  tf.dispose(before.map((w) => w.tensor));
+  restoreRandomState(model, {}, { rng: { dropout: st.dropout }, layerCalls: st.layerCalls });
+}
