@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch, TensorData } from '@piano-lstm/core';
 import { initBackend, nativeThreads, setNativeThreads } from '@piano-lstm/model';
-import { benchBatch, benchModelShape, buildBenchModel, TRAIN_BENCH_JOB_ENV, TRAIN_BENCH_RESULT_PREFIX, type BenchModel } from '@piano-lstm/model/bench';
+import { benchBatch, benchModelShape, benchStack, buildBenchModel, TRAIN_BENCH_JOB_ENV, TRAIN_BENCH_RESULT_PREFIX, type BenchModel } from '@piano-lstm/model/bench';
 import { InProcessStep, type StepStrategy } from './step-strategy';
 import { ThreadedStep } from './step-thread';
 
@@ -21,15 +21,17 @@ export interface StepThreadBenchResult {
   threads: number;
   /** Milliseconds to start the step thread (worker, backend, model replica). */
   startMs: number;
-  /** The first step of each strategy (each allocates its own native buffers). */
+  /** The first step of each strategy (each allocates its own native buffers; the step thread's runs first). */
   firstInProcessMs: number;
   firstThreadedMs: number;
   /** Median step, in process and on the step thread, measured in alternating blocks. */
   inProcessMs: number;
   threadedMs: number;
-  /** The longest the event loop waited for a 5 ms timer during the measured steps. */
-  inProcessLagMs: number;
-  threadedLagMs: number;
+  /** The LSTM stack alone on the addon in this process, between the blocks (ms per batch, median). */
+  stackMs: number;
+  /** How late a timer set as a step starts fires (worst over the measured steps): the event loop's wait. */
+  inProcessTimerMs: number;
+  threadedTimerMs: number;
   rssMb: number;
 }
 
@@ -43,8 +45,9 @@ const dataOf = (t: tf.Tensor): TensorData => ({ data: t.dataSync() as Float32Arr
 
 /**
  * One model stepped both ways in this process: the trainer's in-process step and the step thread
- * (`trainer.options.stepThread`), alternating blocks so both see the same machine; and how long
- * the event loop is held during each (a 5 ms timer's worst delay).
+ * (`trainer.options.stepThread`), in alternating blocks so both see the same machine, with the
+ * LSTM stack alone between them (the whole step's ceiling); and how long the event loop waits
+ * during each: a timer set as a step starts, and when it fires.
  */
 export async function benchStepThread(cfg: StepThreadBenchConfig): Promise<StepThreadBenchResult> {
   await initBackend('wasm');
@@ -58,55 +61,52 @@ export async function benchStepThread(cfg: StepThreadBenchConfig): Promise<StepT
   const threaded = await ThreadedStep.start(setup);
   const startMs = performance.now() - t0;
   const inProcess = new InProcessStep(setup);
-  let lagMs = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    lagMs = Math.max(lagMs, now - last - 5);
-    last = now;
-  }, 5);
-  const block = async (s: StepStrategy, n: number): Promise<{ ms: number[]; lag: number }> => {
+  const block = async (s: StepStrategy, n: number): Promise<{ ms: number[]; timerMs: number }> => {
     const ms: number[] = [];
-    await new Promise((r) => setTimeout(r, 20));
-    lagMs = 0;
-    last = performance.now();
+    let timerMs = 0;
     for (let i = 0; i < n; i++) {
       const a = performance.now();
+      const fired = new Promise<number>((r) => setTimeout(() => r(performance.now()), 0));
       await s.step(batch);
       ms.push(performance.now() - a);
-      // as the training loop does between batches: timers (and a pending Ctrl-C) run here
+      timerMs = Math.max(timerMs, (await fired) - a);
+      // as the training loop does between batches
       await new Promise((r) => setImmediate(r));
     }
-    return { ms, lag: lagMs };
+    return { ms, timerMs };
   };
+  const threads = nativeThreads();
+  const stack = () => benchStack({ model: cfg.model, batch: cfg.batch, seqLength: cfg.seqLength, threads, warmup: 1, repeats: cfg.repeats }).msPerBatch;
   try {
     const firstThreadedMs = (await block(threaded, 1)).ms[0];
     const firstInProcessMs = (await block(inProcess, 1)).ms[0];
     const inp: number[] = [];
     const thr: number[] = [];
-    let inLag = 0;
-    let thLag = 0;
+    const stackMs: number[] = [];
+    let inTimer = 0;
+    let thTimer = 0;
     for (let k = 0; k < 2; k++) {
       const a = await block(inProcess, cfg.repeats);
       const b = await block(threaded, cfg.repeats);
+      stackMs.push(stack());
       inp.push(...a.ms);
       thr.push(...b.ms);
-      inLag = Math.max(inLag, a.lag);
-      thLag = Math.max(thLag, b.lag);
+      inTimer = Math.max(inTimer, a.timerMs);
+      thTimer = Math.max(thTimer, b.timerMs);
     }
     return {
-      threads: nativeThreads(),
+      threads,
       startMs,
       firstInProcessMs,
       firstThreadedMs,
       inProcessMs: median(inp),
       threadedMs: median(thr),
-      inProcessLagMs: inLag,
-      threadedLagMs: thLag,
+      stackMs: median(stackMs),
+      inProcessTimerMs: inTimer,
+      threadedTimerMs: thTimer,
       rssMb: process.resourceUsage().maxRSS / 1024,
     };
   } finally {
-    clearInterval(timer);
     await threaded.dispose();
     tf.dispose([x, y]);
     model.dispose();

@@ -14,6 +14,7 @@ import {
   type TrainBenchJob,
   type TrainBenchResult,
 } from '@piano-lstm/model/bench';
+import type { StepThreadBenchConfig, StepThreadBenchResult } from '@piano-lstm/trainer/bench';
 
 export interface BenchOptions {
   json?: boolean;
@@ -54,9 +55,9 @@ function plan(quick: boolean): Plan {
   return { seqLength: 100, warmup: 1, repeats: 3, configs: [...impls(32, true), ...impls(64, false)] };
 }
 
-/** The compiled @piano-lstm/model/bench entry (the child runs plain Node, not ts-jest). */
-function modelEntry(): string {
-  let resolved = require.resolve('@piano-lstm/model/bench');
+/** The compiled `bench` entry of a package (the child runs plain Node, not ts-jest). */
+function benchEntry(pkg: '@piano-lstm/model/bench' | '@piano-lstm/trainer/bench'): string {
+  let resolved = require.resolve(pkg);
   if (resolved.endsWith('.ts')) resolved = path.resolve(path.dirname(resolved), '..', 'dist', 'bench.js');
   if (!fs.existsSync(resolved)) {
     throw new InputError(`bench train needs the built packages (${resolved} is missing); run: npx tsc -b tsconfig.build.json`);
@@ -85,12 +86,15 @@ function vmHwmMb(pid: number): number {
  * Runs one job in a child process, so a configuration that aborts the wasm runtime (the stock
  * LSTM at batch 64 exhausts its 4 GiB heap) is recorded instead of ending the bench.
  */
-function runChild<R>(entry: string, job: TrainBenchJob, timeoutS: number, competitor = false): Promise<ChildOutcome<R>> {
+type ChildJob = TrainBenchJob | { kind: 'step-thread'; config: StepThreadBenchConfig };
+
+/** Runs `job` in a child process (`main`: the entry's function reading it). */
+function runChild<R>(entry: string, job: ChildJob, timeoutS: number, competitor = false, main = 'trainBenchChildMain'): Promise<ChildOutcome<R>> {
   return new Promise((resolve) => {
     const t0 = Date.now();
     // A busy process on one core, as on a shared machine (the OpenMP barriers' worst case).
     const busy = competitor ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
-    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(entry)}).trainBenchChildMain().catch((e) => { console.error(e && e.stack || e); process.exit(1); })`], {
+    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(entry)}).${main}().catch((e) => { console.error(e && e.stack || e); process.exit(1); })`], {
       env: { ...process.env, [TRAIN_BENCH_JOB_ENV]: JSON.stringify(job) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -206,7 +210,39 @@ async function nativeRows(entry: string, quick: boolean, progress: (m: string) =
     const p = nativePlan(false)[0];
     rows.push(await stepRow(entry, p, 'native', undefined, { warmup, repeats, timeout, competitor: true }, progress));
   }
+  rows.push(await stepThreadRow(nativePlan(quick)[0], repeats, timeout, progress));
   return rows;
+}
+
+/**
+ * The step as `piano-lstm train` takes it by default (on the step thread, default threads) against
+ * the same step in process and the LSTM stack alone, all in one process; and how long a timer set
+ * as a step starts waits to fire (the event loop's wait: a whole step in process).
+ */
+async function stepThreadRow(p: NativePlan, repeats: number, timeout: number, progress: (m: string) => void): Promise<BenchRow> {
+  const what = `${p.model} whole step on the step thread (native, default threads)`;
+  progress(`${what}, batch ${p.batch} …`);
+  const config: StepThreadBenchConfig = { model: p.model, batch: p.batch, seqLength: p.seqLength ?? 0, vocab: 300, repeats };
+  const c = await runChild<StepThreadBenchResult>(benchEntry('@piano-lstm/trainer/bench'), { kind: 'step-thread', config }, timeout, false, 'stepThreadBenchChildMain');
+  const r = c.result;
+  return {
+    name: what,
+    engine: r ? 'native' : null,
+    batch: p.batch,
+    threads: r ? r.threads : 'default',
+    samples_per_s: r ? round((p.batch * 1000) / r.threadedMs, 2) : null,
+    step_ms: r ? round(r.threadedMs, 0) : null,
+    in_process_step_ms: r ? round(r.inProcessMs, 0) : null,
+    pct_of_in_process: r ? pct(r.inProcessMs, r.threadedMs) : null,
+    pct_of_stack: r ? pct(r.stackMs, r.threadedMs) : null,
+    first_step_ms: r ? round(r.firstThreadedMs, 0) : null,
+    first_vs_steady: r ? round(r.firstThreadedMs / r.threadedMs, 2) : null,
+    timer_wait_ms: r ? round(r.threadedTimerMs, 1) : null,
+    in_process_timer_wait_ms: r ? round(r.inProcessTimerMs, 0) : null,
+    thread_start_ms: r ? round(r.startMs, 0) : null,
+    rss_mb: round(c.peakRssMb, 0),
+    status: c.failure ? `aborted: ${c.failure}` : 'ok',
+  };
 }
 
 async function stepRow(
@@ -254,7 +290,7 @@ async function stepRow(
  * stable figure for single-threaded configurations.
  */
 export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
-  const entry = modelEntry();
+  const entry = benchEntry('@piano-lstm/model/bench');
   const p = plan(opts.quick === true);
   const progress = (msg: string) => process.stderr.write(`bench train: ${msg}\n`);
   const rows: BenchRow[] = [];
