@@ -5,6 +5,7 @@ export { runTrainingLoop, type LoopData, type EpochPlan } from './training-loop'
 export { TrainingSession, type Bookkeeping, type EpochSums } from './training-session';
 export type { TrainingCallback, EpochBegin, BatchEnd, EpochEnd } from './training-callback';
 export { InProcessStep, DataParallelStep, type StepStrategy, type StepResult, type StepSetup } from './step-strategy';
+export { ThreadedStep } from './step-thread';
 export { modelCheckpoint, checkpointLine } from './callbacks/model-checkpoint';
 export { earlyStopping } from './callbacks/early-stopping';
 export { metricsLog } from './callbacks/metrics-log';
