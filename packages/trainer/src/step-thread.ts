@@ -26,18 +26,24 @@ export class ThreadedStep implements StepStrategy {
     this.workerRandom = JSON.stringify(randomOf(s.model));
   }
 
-  /** Starts the worker with the model's and optimizer's current state (fresh or resumed). */
-  static async start(s: StepSetup): Promise<ThreadedStep> {
+  /**
+   * Hands the model's and optimizer's current state (fresh or resumed) to a step thread: `spawned`
+   * (from spawnStepThread, its modules loaded meanwhile; owned from here on) or a new one.
+   */
+  static async start(s: StepSetup, spawned?: StepThreadChannel): Promise<ThreadedStep> {
     const backend = tf.getBackend();
-    if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`the step thread runs on the wasm and cpu backends, not '${backend}'`);
+    if (backend !== 'wasm' && backend !== 'cpu') {
+      await spawned?.worker.terminate();
+      throw new Error(`the step thread runs on the wasm and cpu backends, not '${backend}'`);
+    }
     const engines: Record<string, string> = {};
     for (const layer of s.model.layers) {
       const engine = lstmEngineOf(layer);
       if (engine) engines[layer.name] = engine.name;
     }
-    const channel = new WorkerChannel<ThreadRequest, ThreadReply>(startModuleWorker(__dirname, 'step-thread-worker'), 'the training step thread');
-    const init: ThreadRequest = {
-      type: 'init',
+    const channel = spawned ?? spawnStepThread();
+    const init = {
+      type: 'init' as const,
       backend,
       topology: JSON.stringify(s.model.toJSON(null, false)),
       engines,
@@ -48,10 +54,9 @@ export class ThreadedStep implements StepStrategy {
       heads: s.heads,
       clipNorm: s.clipNorm,
       clipValue: s.clipValue,
-      ...(await captureState(s.model, s.optimizer)),
     };
     try {
-      await channel.request(init);
+      await channel.request({ ...init, ...(await captureState(s.model, s.optimizer)) } as ThreadRequest);
     } catch (e) {
       await channel.worker.terminate();
       throw e;
@@ -82,6 +87,16 @@ export class ThreadedStep implements StepStrategy {
   async dispose(): Promise<void> {
     await this.channel.worker.terminate();
   }
+}
+
+export type StepThreadChannel = WorkerChannel<ThreadRequest, ThreadReply>;
+
+/**
+ * Starts a step thread without a model yet: its modules (tfjs, the model package: ~0.45 s) load
+ * while the trainer builds or loads the model; ThreadedStep.start hands it the model.
+ */
+export function spawnStepThread(): StepThreadChannel {
+  return new WorkerChannel<ThreadRequest, ThreadReply>(startModuleWorker(__dirname, 'step-thread-worker'), 'the training step thread');
 }
 
 const arrayOf = (t: tf.Tensor) => ({ data: (t.dataSync() as Float32Array | Int32Array).slice(), shape: t.shape, dtype: t.dtype as 'float32' | 'int32' });

@@ -24,7 +24,7 @@ import { reduceLrOnPlateau } from './callbacks/reduce-lr-on-plateau';
 import { metricsLog } from './callbacks/metrics-log';
 import { modelCheckpoint } from './callbacks/model-checkpoint';
 import { progressCallback } from './callbacks/progress-callback';
-import { ThreadedStep } from './step-thread';
+import { spawnStepThread, ThreadedStep, type StepThreadChannel } from './step-thread';
 import { DataParallelStep, InProcessStep, evaluateWindows, type StepSetup, type StepStrategy } from './step-strategy';
 import type { HeadLayout } from './step-math';
 import type { SupervisedOptions } from './supervised-options';
@@ -105,6 +105,16 @@ export class SupervisedTrainer implements Trainer {
   ) {}
 
   async train(job: TrainJob): Promise<TrainResult> {
+    // The step thread loads its modules while the model is built or loaded.
+    const spare = { thread: this.stepThreadWanted() ? spawnStepThread() : undefined };
+    try {
+      return await this.trainWith(job, spare);
+    } finally {
+      await spare.thread?.worker.terminate();
+    }
+  }
+
+  private async trainWith(job: TrainJob, spare: { thread?: StepThreadChannel }): Promise<TrainResult> {
     const o = this.options;
     const { encoder } = job;
     const run = RunFolder.at(job.runDir);
@@ -129,7 +139,9 @@ export class SupervisedTrainer implements Trainer {
 
     const data = this.loopData(encoder, split, streams, { model: start.model, optimizer: start.optimizer });
     const session = new TrainingSession({ ...start, run, encoder, streams, epochs: o.epochs, log: this.log, config: job.config, fingerprint, backend: job.backend });
-    const strategy = await this.stepStrategy(data.setup);
+    const thread = spare.thread;
+    spare.thread = undefined; // stepStrategy owns it now
+    const strategy = await this.stepStrategy(data.setup, thread);
     try {
       await runTrainingLoop(session, data, strategy, this.callbacks(job, run));
     } finally {
@@ -184,20 +196,25 @@ export class SupervisedTrainer implements Trainer {
     ];
   }
 
-  private async stepStrategy(setup: StepSetup): Promise<StepStrategy> {
+  /** Whether steps will run on a step thread (stepStrategy says why not, when asked for and impossible). */
+  private stepThreadWanted(): boolean {
+    const backend = tf.getBackend();
+    return this.options.workers === 1 && this.options.stepThread !== 'main' && (backend === 'wasm' || backend === 'cpu');
+  }
+
+  private async stepStrategy(setup: StepSetup, thread?: StepThreadChannel): Promise<StepStrategy> {
+    if (!this.stepThreadWanted()) await thread?.worker.terminate();
     if (this.options.workers > 1) return DataParallelStep.start(setup, this.options.workers, this.log);
     // The engine and its threads: what a user comparing runs (or wondering about speed) needs to know.
     if (setup.model.layers.some((l) => l instanceof FusedLSTM && l.engineName === 'native')) {
       this.log.info(`lstm: native (oneDNN), ${nativeThreads()} thread(s) — model.options.threads overrides`);
     }
-    const where = this.options.stepThread;
-    const backend = tf.getBackend();
-    if (where === 'main' || (where === 'auto' && backend !== 'wasm' && backend !== 'cpu')) return new InProcessStep(setup);
-    if (where === 'worker' && backend !== 'wasm' && backend !== 'cpu') {
-      throw new ConfigError('trainer.options.stepThread', `'worker' runs on the wasm and cpu backends, not '${backend}'; set stepThread: main (or auto), or backend: wasm`);
+    if (this.options.stepThread === 'worker' && !this.stepThreadWanted()) {
+      throw new ConfigError('trainer.options.stepThread', `'worker' runs on the wasm and cpu backends, not '${tf.getBackend()}'; set stepThread: main (or auto), or backend: wasm`);
     }
+    if (!this.stepThreadWanted()) return new InProcessStep(setup);
     try {
-      return await ThreadedStep.start(setup);
+      return await ThreadedStep.start(setup, thread);
     } catch (e) {
       // A model the worker cannot rebuild (a plugin's layer registered only here, say) still trains.
       this.log.warn(`trainer.options.stepThread: the step thread could not start (${(e as Error).message.split('\n')[0]}); stepping on the main thread (stepThread: main skips the attempt)`);

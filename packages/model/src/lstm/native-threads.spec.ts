@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { defaultNativeThreads, idleCores, threadsForIdleCores } from './native-threads';
+import { defaultNativeThreads, freeCores, idleCores, threadsForIdleCores } from './native-threads';
 import { nativeEngineDescription, nativeLstmStatus } from './native-lstm-math';
 
 describe('native engine default threads', () => {
@@ -13,6 +13,18 @@ describe('native engine default threads', () => {
     [9, 8, 8], // never above the cores
   ])('%f idle of %i cores → %i thread(s)', (idle, cores, want) => {
     expect(threadsForIdleCores(idle, cores)).toBe(want);
+  });
+
+  it.each([
+    // idle ticks, total ticks, own CPU ms, wall ms, cores → free cores
+    [100, 100, 0, 100, 2, 2], // idle machine
+    [50, 100, 0, 100, 2, 1], // another process on one core
+    [50, 100, 100, 100, 2, 2], // our own step thread on that core: still both ours
+    [0, 100, 100, 100, 2, 1], // another process on one core and our thread on the other
+    [100, 100, 50, 100, 2, 2], // never above the cores
+    [0, 0, 0, 0, 2, 0], // no ticks: nothing known to be free
+  ])('free cores: %i of %i ticks idle, own %i ms CPU in %i ms, %i cores → %f', (idle, total, own, wall, cores, want) => {
+    expect(freeCores(idle, total, own, wall, cores)).toBeCloseTo(want, 9);
   });
 
   it('samples idle cores between 0 and the core count', () => {

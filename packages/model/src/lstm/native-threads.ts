@@ -24,14 +24,29 @@ function cpuTimes(): { idle: number; total: number } | undefined {
   }
 }
 
-/** Idle cores over `sampleMs` (/proc/stat), or from the 1-minute load average where there is none. */
+/**
+ * Cores free for this process: the machine's idle share over a sample (/proc/stat ticks) plus what
+ * this process itself used meanwhile (its other threads — a step thread loading its modules, say —
+ * are ours to schedule, not a competitor's), at most `cores`.
+ */
+export function freeCores(idleTicks: number, totalTicks: number, ownCpuMs: number, wallMs: number, cores: number): number {
+  const idle = totalTicks > 0 ? (idleTicks / totalTicks) * cores : 0;
+  const own = wallMs > 0 ? ownCpuMs / wallMs : 0;
+  return Math.max(0, Math.min(cores, idle + own));
+}
+
+/** Cores free for this process over `sampleMs` (see freeCores), or from the 1-minute load average where there is no /proc/stat. */
 export function idleCores(sampleMs = 100): number {
   const cores = os.cpus().length;
   const a = cpuTimes();
   if (a) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sampleMs);
+    const own = process.cpuUsage(c0);
+    const wallMs = performance.now() - t0;
     const b = cpuTimes();
-    if (b && b.total > a.total) return ((b.idle - a.idle) / (b.total - a.total)) * cores;
+    if (b && b.total > a.total) return freeCores(b.idle - a.idle, b.total - a.total, (own.user + own.system) / 1000, wallMs, cores);
   }
   return Math.max(0, cores - os.loadavg()[0]);
 }
