@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch, TensorData } from '@piano-lstm/core';
 import type { OptimizerSpec, RngState } from '@piano-lstm/model';
 import type { HeadLayout } from './step-math';
@@ -61,3 +62,21 @@ export type ThreadReply =
   | { type: 'step'; loss: number; correct: number }
   | ({ type: 'state' } & ThreadState)
   | { type: 'error'; message: string };
+
+/** A tensor's values as a message part (a copy: safe to transfer). */
+export function arrayOf(t: tf.Tensor): TensorData {
+  return { data: (t.dataSync() as Float32Array | Int32Array).slice(), shape: t.shape, dtype: t.dtype as 'float32' | 'int32' };
+}
+
+export function tensorOf(a: TensorData): tf.Tensor {
+  return tf.tensor(a.data, a.shape, a.dtype);
+}
+
+/** `optimizer.getWeights()` as message parts (`rename`: each slot's name as the receiver knows it). */
+export async function optimizerArrays(optimizer: tf.Optimizer, rename: (name: string) => string = (n) => n): Promise<NamedArray[]> {
+  const named = await optimizer.getWeights();
+  const out = named.map((w) => ({ name: rename(w.name), ...arrayOf(w.tensor) }));
+  // getWeights makes the iteration count a fresh scalar; the rest are the slot variables themselves.
+  named[0]?.tensor.dispose();
+  return out;
+}

@@ -4,7 +4,7 @@ import { Rng } from '@piano-lstm/core';
 // The whole package: registers every layer class a ModelBuilder uses, so modelFromJSON can rebuild the model.
 import { attachNoise, createOptimizer, DropoutNoise, initBackend, lstmEngine, randomState, restoreRandomState, setLearningRate, setNativeThreads } from '@piano-lstm/model';
 import { InProcessStep } from './step-strategy';
-import type { NamedArray, ThreadInit, ThreadReply, ThreadRequest, ThreadState } from './step-thread-protocol';
+import { arrayOf, optimizerArrays, tensorOf, type ThreadInit, type ThreadReply, type ThreadRequest, type ThreadState } from './step-thread-protocol';
 
 /**
  * The training step thread: a replica of the trainer's model and optimizer, built from their state
@@ -18,8 +18,6 @@ let step: InProcessStep | undefined;
 /** This thread's variable name → the trainer's, for the optimizer slots' names. */
 let names = new Map<string, string>();
 
-const toTensor = (a: { data: Float32Array | Int32Array; shape: number[]; dtype: 'float32' | 'int32' }) => tf.tensor(a.data, a.shape, a.dtype);
-
 async function init(msg: ThreadInit): Promise<void> {
   await initBackend(msg.backend);
   // Before any native layer exists: otherwise the addon would choose a thread count of its own.
@@ -29,14 +27,14 @@ async function init(msg: ThreadInit): Promise<void> {
     const engine = msg.engines[layer.name];
     if (engine) lstmEngine(engine).adopt(layer);
   }
-  const values = msg.weights.map(toTensor);
+  const values = msg.weights.map(tensorOf);
   m.setWeights(values);
   tf.dispose(values);
   attachNoise(m, new DropoutNoise(new Rng(0)));
   restoreRandomState(m, {}, { rng: { dropout: msg.dropout }, layerCalls: msg.layerCalls });
   const opt = createOptimizer(msg.optimizerSpec);
   if (msg.optimizer.length > 1) {
-    const named = msg.optimizer.map((w) => ({ name: w.name, tensor: toTensor(w) }));
+    const named = msg.optimizer.map((w) => ({ name: w.name, tensor: tensorOf(w) }));
     await opt.setWeights(named);
     tf.dispose(named.map((w) => w.tensor));
   }
@@ -54,16 +52,8 @@ function trainerName(name: string): string {
 
 async function state(): Promise<ThreadState> {
   const m = model!;
-  const weights = m.weights.map((w) => {
-    const t = w.read();
-    return { data: (t.dataSync() as Float32Array | Int32Array).slice(), shape: t.shape, dtype: t.dtype as 'float32' | 'int32' };
-  });
-  const named = await optimizer!.getWeights();
-  const opt: NamedArray[] = named.map((w) => ({ name: trainerName(w.name), data: (w.tensor.dataSync() as Float32Array | Int32Array).slice(), shape: w.tensor.shape, dtype: w.tensor.dtype as 'float32' | 'int32' }));
-  // getWeights makes the iteration count a fresh scalar; the rest are the slot variables themselves.
-  named[0]?.tensor.dispose();
   const random = randomState(m);
-  return { weights, optimizer: opt, dropout: random.rng.dropout, layerCalls: random.layerCalls };
+  return { weights: m.weights.map((w) => arrayOf(w.read())), optimizer: await optimizerArrays(optimizer!, trainerName), dropout: random.rng.dropout, layerCalls: random.layerCalls };
 }
 
 async function handle(msg: ThreadRequest): Promise<ThreadReply> {

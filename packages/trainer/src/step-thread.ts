@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch } from '@piano-lstm/core';
 import { describeOptimizer, lstmEngineOf, nativeThreads, randomState, restoreRandomState, startModuleWorker, WorkerChannel } from '@piano-lstm/model';
 import type { StepResult, StepSetup, StepStrategy } from './step-strategy';
-import type { NamedArray, ThreadRandom, ThreadReply, ThreadRequest, ThreadState } from './step-thread-protocol';
+import { arrayOf, optimizerArrays, tensorOf, type ThreadRandom, type ThreadReply, type ThreadRequest, type ThreadState } from './step-thread-protocol';
 
 /**
  * The training step on a worker thread, so the trainer's event loop stays free during a step (a
@@ -99,19 +99,13 @@ export function spawnStepThread(): StepThreadChannel {
   return new WorkerChannel<ThreadRequest, ThreadReply>(startModuleWorker(__dirname, 'step-thread-worker'), 'the training step thread');
 }
 
-const arrayOf = (t: tf.Tensor) => ({ data: (t.dataSync() as Float32Array | Int32Array).slice(), shape: t.shape, dtype: t.dtype as 'float32' | 'int32' });
-const tensorOf = (a: { data: Float32Array | Int32Array; shape: number[]; dtype: 'float32' | 'int32' }) => tf.tensor(a.data, a.shape, a.dtype);
-
 function randomOf(model: tf.LayersModel): ThreadRandom {
   const r = randomState(model);
   return { dropout: r.rng.dropout, layerCalls: r.layerCalls };
 }
 
 async function captureState(model: tf.LayersModel, optimizer: tf.Optimizer): Promise<ThreadState> {
-  const named = await optimizer.getWeights();
-  const opt: NamedArray[] = named.map((w) => ({ name: w.name, ...arrayOf(w.tensor) }));
-  named[0]?.tensor.dispose(); // the iteration count, made for the call
-  return { weights: model.weights.map((w) => arrayOf(w.read())), optimizer: opt, ...randomOf(model) };
+  return { weights: model.weights.map((w) => arrayOf(w.read())), optimizer: await optimizerArrays(optimizer), ...randomOf(model) };
 }
 
 async function applyState(model: tf.LayersModel, optimizer: tf.Optimizer, st: ThreadState): Promise<void> {
