@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, Rng, modelSpecOf, type EncodedBatch, type Logger, type Piece } from '@piano-lstm/core';
-import { EmbeddingEncoder, SeedScalarEncoder, initBackend, lstmModelFactory, type TokenEncoder } from '@piano-lstm/model';
+import { EmbeddingEncoder, MultiHeadEncoder, SeedScalarEncoder, initBackend, lstmModelFactory, multiHeadEncoderFactory, multiHeadModelFactory, nativeLstmStatus, type TokenEncoder } from '@piano-lstm/model';
 import { InProcessStep } from './step-strategy';
 import { ThreadedStep } from './step-thread';
 import { parseSupervisedOptions } from './supervised-options';
@@ -90,6 +90,41 @@ describe('the step thread (trainer.options.stepThread)', () => {
     const numbered = (r: typeof main) => r.slots.map((names) => names.map((n) => n.replace(/\d+\//, '#/')));
     expect(numbered(worker)).toEqual(numbered(main));
     if ('reduceLrOnPlateau' in raw) expect(new Set(main.metrics.map((m) => m.lr)).size).toBeGreaterThan(1);
+  });
+
+  it.each([
+    ['the multi-head network (rhythm), every-step targets', 'multi-head'],
+    [`lstm: auto (here: ${nativeLstmStatus().available ? 'native' : 'fused, the addon is not built'})`, 'auto'],
+  ])('runs %s on the step thread itself (no fallback), with the numbers of the main thread', async (_, kind) => {
+    const timed = pieces.map((p, k) => ({ path: p.path, tokens: p.tokens.map((t, i) => `${t.includes('.') ? 'C5' : t}|${(i + k) % 3 === 0 ? '1/2' : '1'}|${i % 2 ? '1' : '2'}`) }));
+    const run = async (stepThread: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `thread-${kind}-`));
+      const warnings: string[] = [];
+      try {
+        const multi = kind === 'multi-head';
+        const factory = multi ? multiHeadModelFactory : lstmModelFactory;
+        const options = factory.parseOptions({ layers: [6], dense: [], dropout: 0.1, lstm: 'auto' }, 'model.options');
+        const encoder = multi
+          ? new MultiHeadEncoder(multiHeadEncoderFactory.parseOptions({ sequenceLength: 4, stride: 4, targets: 'all' }, 'encoder.options'))
+          : new EmbeddingEncoder({ sequenceLength: 4, stride: 1, crossPieces: true, dim: 3 });
+        const r = await trainer({ epochs: 2, batchSize: 4, validation: { pieces: 0.2 }, stepThread }, warnings).train({
+          runDir: dir,
+          pieces: multi ? timed : pieces,
+          encoder,
+          modelBuilder: factory.create(options, { rng: new Rng(3).fork('ModelBuilder'), log: logger(), baseDir: '.' }),
+          config: {},
+        });
+        r.model.dispose();
+        return { ...outcome(dir), warnings };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const main = await run('main');
+    const worker = await run('worker');
+    expect(worker.warnings).toEqual([]);
+    expect(worker.metrics).toEqual(main.metrics);
+    expect(worker.files).toEqual(main.files);
   });
 
   it('an interrupted run on the step thread resumes to the uninterrupted main-thread run', async () => {
