@@ -20,7 +20,7 @@ export interface StepSetup {
   clipValue?: number;
 }
 
-/** How one batch turns into a weight update: in this process, or over data-parallel workers. */
+/** How one batch turns into a weight update: in this thread, on the step thread, or over data-parallel workers. */
 export interface StepStrategy {
   step(batch: EncodedBatch): Promise<StepResult>;
   /**

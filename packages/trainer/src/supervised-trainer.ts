@@ -95,7 +95,7 @@ type Streams = { shuffle: Rng; augment: Rng };
 
 /**
  * The `supervised` Trainer: sets a run up (fresh, or from its latest checkpoint), then hands it to
- * the training loop with a step strategy (in process or data-parallel) and its callbacks.
+ * the training loop with a step strategy (on the step thread, in process, or data-parallel) and its callbacks.
  */
 export class SupervisedTrainer implements Trainer {
   constructor(
