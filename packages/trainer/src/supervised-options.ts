@@ -94,7 +94,7 @@ export const SUPERVISED_OPTIONS = defineOptions({
     default: 'auto',
     choices: ['auto', 'worker', 'main'],
     description:
-      "worker: each step runs on a worker thread holding the model and optimizer (the event loop stays free: the live bar moves, Ctrl-C saves at once; same numbers as main); main: on the trainer's thread; auto: worker on the wasm and cpu backends, main on node (tfjs-node)",
+      "worker: each step runs on a worker thread holding the model and optimizer (the event loop stays free: Ctrl-C is answered at once and saves when the step in flight ends; same numbers as main); main: on the trainer's thread; auto: worker on the wasm and cpu backends, main on node (tfjs-node)",
   },
   validation: {
     type: 'object',
