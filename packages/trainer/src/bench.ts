@@ -1,10 +1,11 @@
 // `@piano-lstm/trainer/bench`: the step-thread measurement behind a row of `piano-lstm bench train`.
 import * as tf from '@tensorflow/tfjs';
-import type { EncodedBatch, TensorData } from '@piano-lstm/core';
+import type { EncodedBatch } from '@piano-lstm/core';
 import { initBackend, nativeThreads, setNativeThreads } from '@piano-lstm/model';
 import { benchBatch, benchModelShape, benchStack, buildBenchModel, TRAIN_BENCH_JOB_ENV, TRAIN_BENCH_RESULT_PREFIX, type BenchModel } from '@piano-lstm/model/bench';
 import { InProcessStep, type StepStrategy } from './step-strategy';
 import { ThreadedStep } from './step-thread';
+import { arrayOf } from './step-thread-protocol';
 
 export interface StepThreadBenchConfig {
   model: BenchModel;
@@ -41,8 +42,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const dataOf = (t: tf.Tensor): TensorData => ({ data: t.dataSync() as Float32Array | Int32Array, shape: t.shape, dtype: t.dtype as 'float32' | 'int32' });
-
 /**
  * One model stepped both ways in this process: the trainer's in-process step and the step thread
  * (`trainer.options.stepThread`), in alternating blocks so both see the same machine, with the
@@ -55,7 +54,7 @@ export async function benchStepThread(cfg: StepThreadBenchConfig): Promise<StepT
   const shape = benchModelShape(cfg.model, 'native', cfg.seqLength);
   const model = await buildBenchModel(cfg.model, 'native', shape, cfg.vocab);
   const { x, y } = benchBatch(shape, cfg.batch, cfg.vocab);
-  const batch: EncodedBatch = { inputs: dataOf(x), targets: dataOf(y), size: cfg.batch };
+  const batch: EncodedBatch = { inputs: arrayOf(x), targets: arrayOf(y), size: cfg.batch };
   const setup = { model, optimizer: model.optimizer, sparse: false };
   const t0 = performance.now();
   const threaded = await ThreadedStep.start(setup);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch, TensorData } from '@piano-lstm/core';
-import type { OptimizerSpec, RngState } from '@piano-lstm/model';
+import { randomState, restoreRandomState, type OptimizerSpec, type RngState } from '@piano-lstm/model';
 import type { HeadLayout } from './step-math';
 
 /** Messages between ThreadedStep (the trainer's thread) and its step worker. */
@@ -72,11 +72,34 @@ export function tensorOf(a: TensorData): tf.Tensor {
   return tf.tensor(a.data, a.shape, a.dtype);
 }
 
-/** `optimizer.getWeights()` as message parts (`rename`: each slot's name as the receiver knows it). */
-export async function optimizerArrays(optimizer: tf.Optimizer, rename: (name: string) => string = (n) => n): Promise<NamedArray[]> {
+export function randomOf(model: tf.LayersModel): ThreadRandom {
+  const r = randomState(model);
+  return { dropout: r.rng.dropout, layerCalls: r.layerCalls };
+}
+
+export function restoreRandom(model: tf.LayersModel, r: ThreadRandom): void {
+  restoreRandomState(model, {}, { rng: { dropout: r.dropout }, layerCalls: r.layerCalls });
+}
+
+/** A model's and optimizer's state as a message (`rename`: each optimizer slot's name as the receiver knows it). */
+export async function threadState(model: tf.LayersModel, optimizer: tf.Optimizer, rename: (name: string) => string = (n) => n): Promise<ThreadState> {
   const named = await optimizer.getWeights();
-  const out = named.map((w) => ({ name: rename(w.name), ...arrayOf(w.tensor) }));
+  const opt = named.map((w) => ({ name: rename(w.name), ...arrayOf(w.tensor) }));
   // getWeights makes the iteration count a fresh scalar; the rest are the slot variables themselves.
   named[0]?.tensor.dispose();
-  return out;
+  return { weights: model.weights.map((w) => arrayOf(w.read())), optimizer: opt, ...randomOf(model) };
+}
+
+/** Puts `st` into a model and its optimizer (on either side of the thread). */
+export async function applyThreadState(model: tf.LayersModel, optimizer: tf.Optimizer, st: ThreadState): Promise<void> {
+  const values = st.weights.map(tensorOf);
+  model.setWeights(values);
+  tf.dispose(values);
+  const before = await optimizer.getWeights();
+  const named = st.optimizer.map((w) => ({ name: w.name, tensor: tensorOf(w) }));
+  await optimizer.setWeights(named);
+  tf.dispose(named.map((w) => w.tensor));
+  // setWeights made new slot variables: the old ones (and the iteration scalar getWeights made) go.
+  tf.dispose(before.map((w) => w.tensor));
+  restoreRandom(model, st);
 }

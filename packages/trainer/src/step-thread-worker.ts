@@ -2,9 +2,9 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@piano-lstm/core';
 // The whole package: registers every layer class a ModelBuilder uses, so modelFromJSON can rebuild the model.
-import { attachNoise, createOptimizer, DropoutNoise, initBackend, lstmEngine, randomState, restoreRandomState, setLearningRate, setNativeThreads } from '@piano-lstm/model';
+import { attachNoise, createOptimizer, DropoutNoise, initBackend, lstmEngine, setLearningRate, setNativeThreads } from '@piano-lstm/model';
 import { InProcessStep } from './step-strategy';
-import { arrayOf, optimizerArrays, tensorOf, type ThreadInit, type ThreadReply, type ThreadRequest, type ThreadState } from './step-thread-protocol';
+import { applyThreadState, restoreRandom, threadState, type ThreadInit, type ThreadReply, type ThreadRequest } from './step-thread-protocol';
 
 /**
  * The training step thread: a replica of the trainer's model and optimizer, built from their state
@@ -27,17 +27,9 @@ async function init(msg: ThreadInit): Promise<void> {
     const engine = msg.engines[layer.name];
     if (engine) lstmEngine(engine).adopt(layer);
   }
-  const values = msg.weights.map(tensorOf);
-  m.setWeights(values);
-  tf.dispose(values);
   attachNoise(m, new DropoutNoise(new Rng(0)));
-  restoreRandomState(m, {}, { rng: { dropout: msg.dropout }, layerCalls: msg.layerCalls });
   const opt = createOptimizer(msg.optimizerSpec);
-  if (msg.optimizer.length > 1) {
-    const named = msg.optimizer.map((w) => ({ name: w.name, tensor: tensorOf(w) }));
-    await opt.setWeights(named);
-    tf.dispose(named.map((w) => w.tensor));
-  }
+  await applyThreadState(m, opt, msg);
   names = new Map(m.trainableWeights.map((w, i) => [(w.read() as tf.Variable).name, msg.variableNames[i]]));
   model = m;
   optimizer = opt;
@@ -50,12 +42,6 @@ function trainerName(name: string): string {
   return name;
 }
 
-async function state(): Promise<ThreadState> {
-  const m = model!;
-  const random = randomState(m);
-  return { weights: m.weights.map((w) => arrayOf(w.read())), optimizer: await optimizerArrays(optimizer!, trainerName), dropout: random.rng.dropout, layerCalls: random.layerCalls };
-}
-
 async function handle(msg: ThreadRequest): Promise<ThreadReply> {
   switch (msg.type) {
     case 'init':
@@ -63,12 +49,12 @@ async function handle(msg: ThreadRequest): Promise<ThreadReply> {
       return { type: 'ready' };
     case 'step': {
       setLearningRate(optimizer!, msg.learningRate);
-      if (msg.random) restoreRandomState(model!, {}, { rng: { dropout: msg.random.dropout }, layerCalls: msg.random.layerCalls });
+      if (msg.random) restoreRandom(model!, msg.random);
       const r = await step!.step(msg.batch);
       return { type: 'step', loss: r.loss, correct: r.correct };
     }
     case 'state':
-      return { type: 'state', ...(await state()) };
+      return { type: 'state', ...(await threadState(model!, optimizer!, trainerName)) };
   }
 }
 

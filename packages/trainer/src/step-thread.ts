@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch } from '@piano-lstm/core';
-import { describeOptimizer, lstmEngineOf, nativeThreads, randomState, restoreRandomState, startModuleWorker, WorkerChannel } from '@piano-lstm/model';
+import { describeOptimizer, lstmEngineOf, nativeThreads, startModuleWorker, WorkerChannel } from '@piano-lstm/model';
 import type { StepResult, StepSetup, StepStrategy } from './step-strategy';
-import { arrayOf, optimizerArrays, tensorOf, type ThreadRandom, type ThreadReply, type ThreadRequest, type ThreadState } from './step-thread-protocol';
+import { applyThreadState, randomOf, threadState, type ThreadReply, type ThreadRequest } from './step-thread-protocol';
 
 /**
  * The training step on a worker thread, so the trainer's event loop stays free during a step (a
@@ -31,10 +31,10 @@ export class ThreadedStep implements StepStrategy {
    * (from spawnStepThread, its modules loaded meanwhile; owned from here on) or a new one.
    */
   static async start(s: StepSetup, spawned?: StepThreadChannel): Promise<ThreadedStep> {
-    const backend = tf.getBackend();
-    if (backend !== 'wasm' && backend !== 'cpu') {
+    const backend = stepThreadBackend();
+    if (!backend) {
       await spawned?.worker.terminate();
-      throw new Error(`the step thread runs on the wasm and cpu backends, not '${backend}'`);
+      throw new Error(`the step thread runs on the wasm and cpu backends, not '${tf.getBackend()}'`);
     }
     const engines: Record<string, string> = {};
     for (const layer of s.model.layers) {
@@ -56,7 +56,7 @@ export class ThreadedStep implements StepStrategy {
       clipValue: s.clipValue,
     };
     try {
-      await channel.request({ ...init, ...(await captureState(s.model, s.optimizer)) } as ThreadRequest);
+      await channel.request({ ...init, ...(await threadState(s.model, s.optimizer)) } as ThreadRequest);
     } catch (e) {
       await channel.worker.terminate();
       throw e;
@@ -66,9 +66,10 @@ export class ThreadedStep implements StepStrategy {
 
   async step(batch: EncodedBatch): Promise<StepResult> {
     const learningRate = describeOptimizer(this.s.optimizer).learningRate!;
-    // Validation between epochs calls the trainer's model, which advances its LSTM call counters.
-    const random = randomOf(this.s.model);
-    const moved = !this.stale && JSON.stringify(random) !== this.workerRandom;
+    // Right after a sync the trainer's model is the one in charge: validation calls it, which
+    // advances its LSTM call counters (between syncs nothing may touch it).
+    const random = this.stale ? undefined : randomOf(this.s.model);
+    const moved = random !== undefined && JSON.stringify(random) !== this.workerRandom;
     const r = await this.channel.request({ type: 'step', batch, learningRate, ...(moved ? { random } : {}) });
     this.stale = true;
     if (r.type !== 'step') throw new Error(`the training step thread answered '${r.type}' to a step`);
@@ -79,7 +80,7 @@ export class ThreadedStep implements StepStrategy {
     if (!this.stale) return;
     const r = await this.channel.request({ type: 'state' });
     if (r.type !== 'state') throw new Error(`the training step thread answered '${r.type}' to a state request`);
-    await applyState(this.s.model, this.s.optimizer, r);
+    await applyThreadState(this.s.model, this.s.optimizer, r);
     this.workerRandom = JSON.stringify(randomOf(this.s.model));
     this.stale = false;
   }
@@ -87,6 +88,12 @@ export class ThreadedStep implements StepStrategy {
   async dispose(): Promise<void> {
     await this.channel.worker.terminate();
   }
+}
+
+/** The backend a step thread would run on: this process's, when it is wasm or cpu (else undefined). */
+export function stepThreadBackend(): 'wasm' | 'cpu' | undefined {
+  const backend = tf.getBackend();
+  return backend === 'wasm' || backend === 'cpu' ? backend : undefined;
 }
 
 export type StepThreadChannel = WorkerChannel<ThreadRequest, ThreadReply>;
@@ -97,26 +104,4 @@ export type StepThreadChannel = WorkerChannel<ThreadRequest, ThreadReply>;
  */
 export function spawnStepThread(): StepThreadChannel {
   return new WorkerChannel<ThreadRequest, ThreadReply>(startModuleWorker(__dirname, 'step-thread-worker'), 'the training step thread');
-}
-
-function randomOf(model: tf.LayersModel): ThreadRandom {
-  const r = randomState(model);
-  return { dropout: r.rng.dropout, layerCalls: r.layerCalls };
-}
-
-async function captureState(model: tf.LayersModel, optimizer: tf.Optimizer): Promise<ThreadState> {
-  return { weights: model.weights.map((w) => arrayOf(w.read())), optimizer: await optimizerArrays(optimizer), ...randomOf(model) };
-}
-
-async function applyState(model: tf.LayersModel, optimizer: tf.Optimizer, st: ThreadState): Promise<void> {
-  const values = st.weights.map(tensorOf);
-  model.setWeights(values);
-  tf.dispose(values);
-  const before = await optimizer.getWeights();
-  const named = st.optimizer.map((w) => ({ name: w.name, tensor: tensorOf(w) }));
-  await optimizer.setWeights(named);
-  tf.dispose(named.map((w) => w.tensor));
-  // setWeights made new slot variables: the old ones (and the iteration scalar getWeights made) go.
-  tf.dispose(before.map((w) => w.tensor));
-  restoreRandomState(model, {}, { rng: { dropout: st.dropout }, layerCalls: st.layerCalls });
 }

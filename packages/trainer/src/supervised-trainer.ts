@@ -24,7 +24,7 @@ import { reduceLrOnPlateau } from './callbacks/reduce-lr-on-plateau';
 import { metricsLog } from './callbacks/metrics-log';
 import { modelCheckpoint } from './callbacks/model-checkpoint';
 import { progressCallback } from './callbacks/progress-callback';
-import { spawnStepThread, ThreadedStep, type StepThreadChannel } from './step-thread';
+import { spawnStepThread, stepThreadBackend, ThreadedStep, type StepThreadChannel } from './step-thread';
 import { DataParallelStep, InProcessStep, evaluateWindows, type StepSetup, type StepStrategy } from './step-strategy';
 import type { HeadLayout } from './step-math';
 import type { SupervisedOptions } from './supervised-options';
@@ -198,12 +198,10 @@ export class SupervisedTrainer implements Trainer {
 
   /** Whether steps will run on a step thread (stepStrategy says why not, when asked for and impossible). */
   private stepThreadWanted(): boolean {
-    const backend = tf.getBackend();
-    return this.options.workers === 1 && this.options.stepThread !== 'main' && (backend === 'wasm' || backend === 'cpu');
+    return this.options.workers === 1 && this.options.stepThread !== 'main' && stepThreadBackend() !== undefined;
   }
 
   private async stepStrategy(setup: StepSetup, thread?: StepThreadChannel): Promise<StepStrategy> {
-    if (!this.stepThreadWanted()) await thread?.worker.terminate();
     if (this.options.workers > 1) return DataParallelStep.start(setup, this.options.workers, this.log);
     // The engine and its threads: what a user comparing runs (or wondering about speed) needs to know.
     if (setup.model.layers.some((l) => l instanceof FusedLSTM && l.engineName === 'native')) {
