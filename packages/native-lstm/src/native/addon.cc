@@ -67,6 +67,47 @@ void zeroMem(const memory &m) {
   std::memset(m.get_data_handle(), 0, m.get_desc().get_size());
 }
 
+// Splits [0, n) over the addon's threads and runs f(begin, end); one thread when the work (in
+// elements, n unless given) is under 64k.
+template <typename F>
+void parallelRanges(int64_t n, F f, int64_t work = -1) {
+  const int threads = (work < 0 ? n : work) >= (int64_t(1) << 16) ? std::max(1, g_threads.load()) : 1;
+  const int64_t chunk = (n + threads - 1) / threads;
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int t = 0; t < threads; ++t) {
+    const int64_t b = std::min<int64_t>(n, int64_t(t) * chunk);
+    f(b, std::min<int64_t>(n, b + chunk));
+  }
+}
+
+// Copies a sequence between the caller's layout and oneDNN's time-major [T,B,C] (tnc): for a
+// batch-major caller ([B,T,C]) row t·B+b of the time-major side is row b·T+t of the other. oneDNN's
+// own ntc (batch-major) path costs the seed-doc stack 4% more at one thread and 8% at two (its
+// copies into and out of the workspace are strided); these copies replace plain memcpys, on the
+// addon's threads.
+void copySequence(const float *src, float *dst, int64_t T, int64_t B, int64_t C, bool batchMajor, bool toTimeMajor) {
+  const int64_t rows = T * B;
+  if (!batchMajor) {
+    parallelRanges(rows, [&](int64_t b, int64_t e) { std::memcpy(dst + b * C, src + b * C, size_t((e - b) * C) * 4); }, rows * C);
+    return;
+  }
+  parallelRanges(
+      rows,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+          // r indexes the time-major side: r = t·B + b
+          const int64_t t = r / B, b = r % B, other = b * T + t;
+          const float *from = src + (toTimeMajor ? other : r) * C;
+          float *to = dst + (toTimeMajor ? r : other) * C;
+          if (C == 1)
+            *to = *from;
+          else
+            std::memcpy(to, from, size_t(C) * 4);
+        }
+      },
+      rows * C);
+}
+
 // oneDNN 2.6's JIT kernels (and the OpenMP threads running them) must not be interrupted by a
 // signal handler: a handler (Node's for SIGINT / SIGPROF of --cpu-prof, any process.on(signal))
 // running on their stack corrupts the heap ("corrupted size vs. prev_size", reproduced by
@@ -198,8 +239,8 @@ class LstmCore {
  public:
   int64_t T, B, I, H;
 
-  // batchMajor: x, y, dx, dy are [B,T,·] (oneDNN's ntc) instead of [T,B,·] (tnc), so a batch-major
-  // caller (tfjs layers) needs no transposes.
+  // batchMajor: the caller's x, y, dx, dy are [B,T,·] instead of [T,B,·], so a batch-major caller
+  // (tfjs layers) needs no transposes; oneDNN always runs time-major (see copySequence).
   const bool batchMajor;
 
   LstmCore(int64_t T_, int64_t B_, int64_t I_, int64_t H_, bool batchMajor_)
@@ -242,6 +283,18 @@ class LstmCore {
     if (b) std::memcpy(ptr(biasUser), b, bLen() * 4);
     ++wGen;
     hasWeights = true;
+  }
+
+  // A caller's sequence into one of the time-major buffers (x, dy) or out of one (y, dx).
+  void seqIn(memory &m, const float *src, int64_t C) {
+    std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
+    copySequence(src, ptr(m), T, B, C, batchMajor, true);
+  }
+  void seqOut(const memory &m, float *dst, int64_t C) {
+    std::lock_guard<std::mutex> lock(g_execMutex);
+    SignalShield shield;
+    copySequence(ptr(m), dst, T, B, C, batchMajor, false);
   }
 
   // ---- forward -----------------------------------------------------------------------------
@@ -425,9 +478,8 @@ class LstmCore {
 
   memory::desc wlAny() const { return memory::desc({1, 1, I, 4, H}, dt::f32, tag::any); }
   memory::desc wiAny() const { return memory::desc({1, 1, H, 4, H}, dt::f32, tag::any); }
-  tag seqTag() const { return batchMajor ? tag::ntc : tag::tnc; }
-  memory::desc srcMd() const { return memory::desc({T, B, I}, dt::f32, seqTag()); }
-  memory::desc dstMd() const { return memory::desc({T, B, H}, dt::f32, seqTag()); }
+  memory::desc srcMd() const { return memory::desc({T, B, I}, dt::f32, tag::tnc); }
+  memory::desc dstMd() const { return memory::desc({T, B, H}, dt::f32, tag::tnc); }
   memory::desc iterMd() const { return memory::desc({1, 1, B, H}, dt::f32, tag::ldnc); }
 
   void allocData() {
@@ -707,7 +759,7 @@ class Layer : public Napi::ObjectWrap<Layer> {
     setWeightsFrom(env, L, info[1], info[2], info[3]);
     if (!L.hasWeights) throw Napi::Error::New(env, "forward(): no weights given");
     if (!isNullish(info[5])) asF32(env, info[5], L.yLen(), "out");
-    std::memcpy(ptr(L.xMem), x.Data(), L.xLen() * 4);
+    L.seqIn(L.xMem, x.Data(), L.I);
     L.timings.copyInMs = nowMs() - t0;
     return info[4].ToBoolean().Value();
   }
@@ -715,7 +767,7 @@ class Layer : public Napi::ObjectWrap<Layer> {
   static Napi::Value copyOutY(const Napi::Env &env, LstmCore &L, const Napi::Value &out) {
     double t0 = nowMs();
     auto y = outF32(env, out, L.yLen(), "out");
-    std::memcpy(y.Data(), ptr(L.yMem), L.yLen() * 4);
+    L.seqOut(L.yMem, y.Data(), L.H);
     L.timings.copyOutMs = nowMs() - t0;
     return y;
   }
@@ -729,7 +781,7 @@ class Layer : public Napi::ObjectWrap<Layer> {
     if (!isNullish(info[2])) asF32(env, info[2], L.kLen(), "dKernel out");
     if (!isNullish(info[3])) asF32(env, info[3], L.rkLen(), "dRecurrentKernel out");
     if (!isNullish(info[4])) asF32(env, info[4], L.bLen(), "dBias out");
-    std::memcpy(ptr(L.dyMem), dy.Data(), L.yLen() * 4);
+    L.seqIn(L.dyMem, dy.Data(), L.H);
     L.timings.copyInMs = nowMs() - t0;
   }
 
@@ -740,7 +792,7 @@ class Layer : public Napi::ObjectWrap<Layer> {
     auto dk = outF32(env, dkO, L.kLen(), "dKernel out");
     auto drk = outF32(env, drkO, L.rkLen(), "dRecurrentKernel out");
     auto db = outF32(env, dbO, L.bLen(), "dBias out");
-    std::memcpy(dx.Data(), ptr(L.dxMem), L.xLen() * 4);
+    L.seqOut(L.dxMem, dx.Data(), L.I);
     std::memcpy(dk.Data(), ptr(L.dwlUser), L.kLen() * 4);
     std::memcpy(drk.Data(), ptr(L.dwiUser), L.rkLen() * 4);
     std::memcpy(db.Data(), ptr(L.dbUser), L.bLen() * 4);
@@ -899,18 +951,6 @@ inline uint32_t fmix32(uint32_t h) {
   h *= 0xc2b2ae35u;
   h ^= h >> 16;
   return h;
-}
-
-// Splits [0, n) over the addon's threads (one thread under 64k elements) and runs f(begin, end).
-template <typename F>
-void parallelRanges(int64_t n, F f) {
-  const int threads = n >= (int64_t(1) << 16) ? g_threads.load() : 1;
-  const int64_t chunk = (n + threads - 1) / threads;
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (int t = 0; t < threads; ++t) {
-    const int64_t b = std::min<int64_t>(n, int64_t(t) * chunk);
-    f(b, std::min<int64_t>(n, b + chunk));
-  }
 }
 
 // One thread's share of a dropout, compiled for AVX-512, AVX2 and plain x86-64 (picked at load):
