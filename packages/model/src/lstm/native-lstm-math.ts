@@ -189,7 +189,7 @@ export function withTensorMemory(inputs: tf.Tensor[], shapes: number[][], call: 
 export class NativeLstmMath implements LstmSequenceMath {
   readonly name = 'native' as const;
   readonly supportsRecurrentDropout = false;
-  /** oneDNN reads and writes [B,T,·] itself (ntc), so the layer's transposes vanish. */
+  /** The addon takes and returns [B,T,·] (transposing as it copies), so the layer's transposes vanish. */
   readonly batchMajor = true;
   private layer: NativeLayer | undefined;
   private lastForward = 0;
