@@ -388,6 +388,31 @@ describeNative(label, () => {
     expect(runs[0].layer.nativeMemory().workspace).toBeGreaterThan(0);
   });
 
+  // The second layer copies its batch-major x in while the first computes: on the calling thread
+  // alone (it does not wait for the other compute), with the same results.
+  it('async calls on batch-major layers overlap their copies with another compute and stay exact', async () => {
+    const T = 40, B = 32, I = 64, H = 64;
+    const layers = [0, 1].map(() => new NativeLstmLayer({ T, B, I, H, batchMajor: true }));
+    try {
+      const xs = [31, 32].map((seed) => randomF32(T * B * I, 1, seed));
+      const w = { k: randomF32(I * 4 * H, 0.3, 4), rk: randomF32(H * 4 * H, 0.3, 5), b: randomF32(4 * H, 0.1, 6) };
+      const dy = randomF32(T * B * H, 1, 7);
+      const want = layers.map((l, i) => {
+        const y = l.forward(xs[i], w.k, w.rk, w.b, { training: true });
+        return { y, g: l.backward(dy) };
+      });
+      const ys = await Promise.all(layers.map((l, i) => l.forwardAsync(xs[i], w.k, w.rk, w.b, { training: true })));
+      const gs = await Promise.all(layers.map((l) => l.backwardAsync(dy)));
+      layers.forEach((_, i) => {
+        expect(maxAbsError(ys[i], want[i].y)).toBe(0);
+        expect(maxAbsError(gs[i].dx, want[i].g.dx)).toBe(0);
+        expect(maxAbsError(gs[i].dKernel, want[i].g.dKernel)).toBe(0);
+      });
+    } finally {
+      layers.forEach((l) => l.dispose());
+    }
+  });
+
   it('bench helpers run on a tiny stack and restore the thread count', () => {
     const before = loadNativeLstm().threads;
     const r = benchNativeLstm({ T: 3, B: 2, I: 2, H: [3, 4], threads: 1, repeats: 1, warmup: 0 });

@@ -68,10 +68,10 @@ void zeroMem(const memory &m) {
 }
 
 // Splits [0, n) over the addon's threads and runs f(begin, end); one thread when the work (in
-// elements, n unless given) is under 64k.
+// elements, n unless given) is under 64k, or when serial.
 template <typename F>
-void parallelRanges(int64_t n, F f, int64_t work = -1) {
-  const int threads = (work < 0 ? n : work) >= (int64_t(1) << 16) ? std::max(1, g_threads.load()) : 1;
+void parallelRanges(int64_t n, F f, int64_t work = -1, bool serial = false) {
+  const int threads = !serial && (work < 0 ? n : work) >= (int64_t(1) << 16) ? std::max(1, g_threads.load()) : 1;
   const int64_t chunk = (n + threads - 1) / threads;
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
   for (int t = 0; t < threads; ++t) {
@@ -85,10 +85,10 @@ void parallelRanges(int64_t n, F f, int64_t work = -1) {
 // own ntc (batch-major) path costs the seed-doc stack 4% more at one thread and 8% at two (its
 // copies into and out of the workspace are strided); these copies replace plain memcpys, on the
 // addon's threads.
-void copySequence(const float *src, float *dst, int64_t T, int64_t B, int64_t C, bool batchMajor, bool toTimeMajor) {
+void copySequence(const float *src, float *dst, int64_t T, int64_t B, int64_t C, bool batchMajor, bool toTimeMajor, bool serial) {
   const int64_t rows = T * B;
   if (!batchMajor) {
-    parallelRanges(rows, [&](int64_t b, int64_t e) { std::memcpy(dst + b * C, src + b * C, size_t((e - b) * C) * 4); }, rows * C);
+    parallelRanges(rows, [&](int64_t b, int64_t e) { std::memcpy(dst + b * C, src + b * C, size_t((e - b) * C) * 4); }, rows * C, serial);
     return;
   }
   parallelRanges(
@@ -105,7 +105,7 @@ void copySequence(const float *src, float *dst, int64_t T, int64_t B, int64_t C,
             std::memcpy(to, from, size_t(C) * 4);
         }
       },
-      rows * C);
+      rows * C, serial);
 }
 
 // oneDNN 2.6's JIT kernels (and the OpenMP threads running them) must not be interrupted by a
@@ -285,16 +285,16 @@ class LstmCore {
     hasWeights = true;
   }
 
-  // A caller's sequence into one of the time-major buffers (x, dy) or out of one (y, dx).
-  void seqIn(memory &m, const float *src, int64_t C) {
-    std::lock_guard<std::mutex> lock(g_execMutex);
+  // A caller's sequence into one of the time-major buffers (x, dy) or out of one (y, dx): on the
+  // addon's threads, or on this thread alone while another layer's async call holds them (the JS
+  // thread never waits for a compute; only this layer's buffers are touched).
+  void seqIn(memory &m, const float *src, int64_t C) { copySeq(src, ptr(m), C, true); }
+  void seqOut(const memory &m, float *dst, int64_t C) { copySeq(ptr(m), dst, C, false); }
+  void copySeq(const float *src, float *dst, int64_t C, bool toTimeMajor) {
+    std::unique_lock<std::mutex> lock(g_execMutex, std::try_to_lock);
+    if (!lock.owns_lock()) return copySequence(src, dst, T, B, C, batchMajor, toTimeMajor, true);
     SignalShield shield;
-    copySequence(src, ptr(m), T, B, C, batchMajor, true);
-  }
-  void seqOut(const memory &m, float *dst, int64_t C) {
-    std::lock_guard<std::mutex> lock(g_execMutex);
-    SignalShield shield;
-    copySequence(ptr(m), dst, T, B, C, batchMajor, false);
+    copySequence(src, dst, T, B, C, batchMajor, toTimeMajor, false);
   }
 
   // ---- forward -----------------------------------------------------------------------------
