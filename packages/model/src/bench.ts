@@ -6,6 +6,7 @@ export {
   benchStack,
   seedDocModel,
   lstmTrainFlopsPerSample,
+  median,
   trainBenchChildMain,
   SEED_DOC_LSTMS,
   CEILING_N,

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch } from '@piano-lstm/core';
 import { initBackend, nativeThreads, setNativeThreads } from '@piano-lstm/model';
-import { benchBatch, benchModelShape, benchStack, buildBenchModel, TRAIN_BENCH_JOB_ENV, TRAIN_BENCH_RESULT_PREFIX, type BenchModel } from '@piano-lstm/model/bench';
+import { benchBatch, benchModelShape, benchStack, buildBenchModel, median, TRAIN_BENCH_JOB_ENV, TRAIN_BENCH_RESULT_PREFIX, type BenchModel } from '@piano-lstm/model/bench';
 import { InProcessStep, type StepStrategy } from './step-strategy';
 import { ThreadedStep } from './step-thread';
 import { arrayOf } from './step-thread-protocol';
@@ -34,12 +34,6 @@ export interface StepThreadBenchResult {
   inProcessTimerMs: number;
   threadedTimerMs: number;
   rssMb: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

@@ -207,10 +207,11 @@ export class SupervisedTrainer implements Trainer {
     if (setup.model.layers.some((l) => l instanceof FusedLSTM && l.engineName === 'native')) {
       this.log.info(`lstm: native (oneDNN), ${nativeThreads()} thread(s) — model.options.threads overrides`);
     }
-    if (this.options.stepThread === 'worker' && !this.stepThreadWanted()) {
+    const wanted = this.stepThreadWanted();
+    if (this.options.stepThread === 'worker' && !wanted) {
       throw new ConfigError('trainer.options.stepThread', `'worker' runs on the wasm and cpu backends, not '${tf.getBackend()}'; set stepThread: main (or auto), or backend: wasm`);
     }
-    if (!this.stepThreadWanted()) return new InProcessStep(setup);
+    if (!wanted) return new InProcessStep(setup);
     try {
       return await ThreadedStep.start(setup, thread);
     } catch (e) {

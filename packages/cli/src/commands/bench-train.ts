@@ -6,6 +6,7 @@ import { InputError } from '@piano-lstm/core';
 import { nativeEngineDescription, nativeLstmStatus } from '@piano-lstm/model';
 import {
   CEILING_N,
+  median,
   type BenchModel,
   type StackBenchResult,
   TRAIN_BENCH_JOB_ENV,
@@ -134,12 +135,6 @@ function runChild<R>(entry: string, job: ChildJob, timeoutS: number, competitor 
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** CPU model, cores and vector extensions (from /proc/cpuinfo where there is one). */

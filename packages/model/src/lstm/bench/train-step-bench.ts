@@ -122,7 +122,8 @@ export function seedDocModel(impl: TrainBenchConfig['impl'], seqLength: number, 
   return model;
 }
 
-function median(xs: number[]): number {
+/** The median of `xs` (the mean of the middle two for an even count); the bench rows' steady figure. */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
